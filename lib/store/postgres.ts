@@ -1,0 +1,411 @@
+/**
+ * Postgres implementation of the Store contract on postgres.js. Every statement is parameterised
+ * and filtered by owner; lists use keyset pagination on `(created_at, seq)` (never OFFSET).
+ * Works on one connection (embedded PGlite): no statement relies on a second connection.
+ * @module
+ */
+import type { Sql } from "postgres";
+import type {
+  Attachment,
+  Order,
+  Page,
+  ThreadItem,
+  ThreadMetadata,
+  ThreadStatus,
+} from "../chatkit/types.ts";
+import {
+  clampLimit,
+  type FeedbackKind,
+  type OwnerStore,
+  type Store,
+  type StoredAttachment,
+} from "./mod.ts";
+
+// deno-lint-ignore no-explicit-any
+type AnySql = Sql<any>;
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+interface ThreadRow {
+  id: string;
+  title: string | null;
+  status: ThreadStatus;
+  metadata: Record<string, unknown> | null;
+  allowed_image_domains: string[] | null;
+  created_at: string;
+}
+
+interface AttachmentRow {
+  payload: Attachment;
+  size: string | number;
+  uploaded: boolean;
+}
+
+function toThread(row: ThreadRow): ThreadMetadata {
+  const thread: ThreadMetadata = {
+    id: row.id,
+    created_at: row.created_at,
+    status: row.status ?? { type: "active" },
+    metadata: row.metadata ?? {},
+  };
+  if (row.title !== null) thread.title = row.title;
+  if (row.allowed_image_domains !== null) {
+    thread.allowed_image_domains = row.allowed_image_domains;
+  }
+  return thread;
+}
+
+function toStoredAttachment(row: AttachmentRow): StoredAttachment {
+  return {
+    attachment: row.payload,
+    size: Number(row.size),
+    uploaded: row.uploaded,
+  };
+}
+
+function page<T extends { id: string }>(rows: T[], limit: number): Page<T> {
+  if (rows.length > limit) {
+    const data = rows.slice(0, limit);
+    return { data, has_more: true, after: data[data.length - 1].id };
+  }
+  return { data: rows, has_more: false };
+}
+
+function unique(ids: string[]): string[] {
+  return [...new Set(ids)];
+}
+
+/** The Postgres store; `forOwner` returns an owner-bound view. */
+export class PostgresStore implements Store {
+  readonly #sql: AnySql;
+
+  constructor(sql: AnySql) {
+    this.#sql = sql;
+  }
+
+  forOwner(owner: string): OwnerStore {
+    return new PostgresOwnerStore(this.#sql, owner);
+  }
+}
+
+class PostgresOwnerStore implements OwnerStore {
+  readonly #sql: AnySql;
+  readonly owner: string;
+
+  constructor(sql: AnySql, owner: string) {
+    this.#sql = sql;
+    this.owner = owner;
+  }
+
+  // -- threads -------------------------------------------------------------------------------
+
+  async loadThread(threadId: string): Promise<ThreadMetadata | null> {
+    const sql = this.#sql;
+    const rows = await sql<ThreadRow[]>`
+      select id, title, status, metadata, allowed_image_domains,
+             to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at
+      from threads where id = ${threadId} and owner_id = ${this.owner}`;
+    return rows.length ? toThread(rows[0]) : null;
+  }
+
+  async saveThread(thread: ThreadMetadata): Promise<void> {
+    const sql = this.#sql;
+    await sql`
+      insert into threads (id, owner_id, title, status, metadata, allowed_image_domains, created_at)
+      values (${thread.id}, ${this.owner}, ${thread.title ?? null}, ${
+      sql.json(thread.status as Json)
+    },
+              ${sql.json((thread.metadata ?? {}) as Json)},
+              ${
+      thread.allowed_image_domains
+        ? sql.json(thread.allowed_image_domains)
+        : null
+    },
+              ${thread.created_at})
+      on conflict (id) do update set
+        title = excluded.title, status = excluded.status, metadata = excluded.metadata,
+        allowed_image_domains = excluded.allowed_image_domains, updated_at = now()
+      where threads.owner_id = excluded.owner_id`;
+  }
+
+  async createThread(
+    thread: ThreadMetadata,
+    firstItem?: ThreadItem,
+    attachmentIds: string[] = [],
+  ): Promise<void> {
+    const sql = this.#sql;
+    const insertThread = sql`
+      insert into threads (id, owner_id, title, status, metadata, allowed_image_domains, created_at)
+      values (${thread.id}, ${this.owner}, ${thread.title ?? null}, ${
+      sql.json(thread.status as Json)
+    },
+              ${sql.json((thread.metadata ?? {}) as Json)},
+              ${
+      thread.allowed_image_domains
+        ? sql.json(thread.allowed_image_domains)
+        : null
+    },
+              ${thread.created_at})`;
+    if (!firstItem) {
+      await insertThread;
+      return;
+    }
+    const ids = unique(attachmentIds);
+    await sql`
+      with t as (${insertThread} returning id, owner_id)
+      ${
+      ids.length
+        ? sql`, a as (${this.#stampAttachments(ids, thread.id)})`
+        : sql``
+    }
+      insert into thread_items (id, thread_id, owner_id, type, payload, created_at)
+      select ${firstItem.id}, t.id, t.owner_id, ${firstItem.type}, ${
+      sql.json(firstItem as Json)
+    },
+             ${firstItem.created_at}
+      from t`;
+  }
+
+  async loadThreads(
+    limit: number | undefined,
+    after: string | undefined,
+    order: Order,
+  ): Promise<Page<ThreadMetadata>> {
+    const sql = this.#sql;
+    const n = clampLimit(limit);
+    const desc = order === "desc";
+    const cursor = after
+      ? sql`and (created_at, seq) ${desc ? sql`<` : sql`>`}
+            (select created_at, seq from threads where id = ${after} and owner_id = ${this.owner})`
+      : sql``;
+    const rows = await sql<ThreadRow[]>`
+      select id, title, status, metadata, allowed_image_domains,
+             to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at
+      from threads
+      where owner_id = ${this.owner} ${cursor}
+      order by ${
+      desc ? sql`created_at desc, seq desc` : sql`created_at asc, seq asc`
+    }
+      limit ${n + 1}`;
+    return page(rows.map(toThread), n);
+  }
+
+  async deleteThread(threadId: string): Promise<boolean> {
+    const sql = this.#sql;
+    // Items, feedback and attachments go with the thread (ON DELETE CASCADE).
+    const rows =
+      await sql`delete from threads where id = ${threadId} and owner_id = ${this.owner} returning id`;
+    return rows.length > 0;
+  }
+
+  // -- items ---------------------------------------------------------------------------------
+
+  async loadThreadItems(
+    threadId: string,
+    after: string | undefined,
+    limit: number | undefined,
+    order: Order,
+  ): Promise<Page<ThreadItem>> {
+    const sql = this.#sql;
+    const n = clampLimit(limit);
+    const desc = order === "desc";
+    const cursor = after
+      ? sql`and (created_at, seq) ${desc ? sql`<` : sql`>`}
+            (select created_at, seq from thread_items
+             where id = ${after} and thread_id = ${threadId} and owner_id = ${this.owner})`
+      : sql``;
+    const rows = await sql<{ payload: ThreadItem }[]>`
+      select payload from thread_items
+      where thread_id = ${threadId} and owner_id = ${this.owner} ${cursor}
+      order by ${
+      desc ? sql`created_at desc, seq desc` : sql`created_at asc, seq asc`
+    }
+      limit ${n + 1}`;
+    return page(rows.map((r) => r.payload), n);
+  }
+
+  #stampAttachments(ids: string[], threadId: string) {
+    const sql = this.#sql;
+    return sql`
+      update attachments
+      set thread_id = ${threadId}, payload = jsonb_set(payload, '{thread_id}', to_jsonb(${threadId}::text))
+      where owner_id = ${this.owner} and id = any(${ids}::text[])
+        and exists (select 1 from threads where id = ${threadId} and owner_id = ${this.owner})
+      returning id`;
+  }
+
+  async addThreadItem(
+    threadId: string,
+    item: ThreadItem,
+    attachmentIds: string[] = [],
+  ): Promise<boolean> {
+    const sql = this.#sql;
+    const ids = unique(attachmentIds);
+    const rows = await sql`
+      ${
+      ids.length
+        ? sql`with a as (${this.#stampAttachments(ids, threadId)})`
+        : sql``
+    }
+      insert into thread_items (id, thread_id, owner_id, type, payload, created_at)
+      select ${item.id}, t.id, t.owner_id, ${item.type}, ${
+      sql.json(item as Json)
+    }, ${item.created_at}
+      from threads t where t.id = ${threadId} and t.owner_id = ${this.owner}
+      returning id`;
+    return rows.length > 0;
+  }
+
+  async saveItem(threadId: string, item: ThreadItem): Promise<boolean> {
+    const sql = this.#sql;
+    const rows = await sql`
+      insert into thread_items (id, thread_id, owner_id, type, payload, created_at)
+      select ${item.id}, t.id, t.owner_id, ${item.type}, ${
+      sql.json(item as Json)
+    }, ${item.created_at}
+      from threads t where t.id = ${threadId} and t.owner_id = ${this.owner}
+      on conflict (id) do update set type = excluded.type, payload = excluded.payload
+      where thread_items.owner_id = excluded.owner_id and thread_items.thread_id = excluded.thread_id
+      returning id`;
+    return rows.length > 0;
+  }
+
+  async loadItem(threadId: string, itemId: string): Promise<ThreadItem | null> {
+    const sql = this.#sql;
+    const rows = await sql<{ payload: ThreadItem }[]>`
+      select payload from thread_items
+      where id = ${itemId} and thread_id = ${threadId} and owner_id = ${this.owner}`;
+    return rows.length ? rows[0].payload : null;
+  }
+
+  async deleteThreadItem(threadId: string, itemId: string): Promise<void> {
+    const sql = this.#sql;
+    await sql`delete from thread_items where id = ${itemId} and thread_id = ${threadId} and owner_id = ${this.owner}`;
+  }
+
+  async deleteItemsAfter(threadId: string, itemId: string): Promise<number> {
+    const sql = this.#sql;
+    const rows = await sql`
+      delete from thread_items
+      where thread_id = ${threadId} and owner_id = ${this.owner}
+        and (created_at, seq) > (select created_at, seq from thread_items
+                                 where id = ${itemId} and thread_id = ${threadId} and owner_id = ${this.owner})
+      returning id`;
+    return rows.length;
+  }
+
+  async loadLatestItems(
+    threadId: string,
+    limit: number,
+  ): Promise<ThreadItem[]> {
+    const sql = this.#sql;
+    const rows = await sql<{ payload: ThreadItem }[]>`
+      select payload from thread_items
+      where thread_id = ${threadId} and owner_id = ${this.owner}
+      order by created_at desc, seq desc
+      limit ${clampLimit(limit)}`;
+    return rows.map((r) => r.payload);
+  }
+
+  // -- feedback ------------------------------------------------------------------------------
+
+  async addFeedback(
+    threadId: string,
+    itemIds: string[],
+    kind: FeedbackKind,
+  ): Promise<number> {
+    const sql = this.#sql;
+    const ids = unique(itemIds);
+    if (!ids.length) return 0;
+    const rows = await sql<{ n: number }[]>`
+      with matched as (
+        select id from thread_items
+        where thread_id = ${threadId} and owner_id = ${this.owner} and id = any(${ids}::text[])
+      ), ins as (
+        insert into item_feedback (thread_id, item_id, owner_id, kind)
+        select ${threadId}, id, ${this.owner}, ${kind} from matched
+        where (select count(*) from matched) = ${ids.length}
+        on conflict (owner_id, thread_id, item_id) do update set kind = excluded.kind, created_at = now()
+        returning 1
+      )
+      select (select count(*) from matched)::int as n, (select count(*) from ins)::int as written`;
+    return rows[0].n === ids.length ? ids.length : rows[0].n;
+  }
+
+  // -- attachments ---------------------------------------------------------------------------
+
+  async saveAttachment(
+    attachment: Attachment,
+    size: number,
+    bytes?: Uint8Array,
+  ): Promise<void> {
+    const sql = this.#sql;
+    await sql`
+      insert into attachments (id, owner_id, thread_id, name, mime_type, size, payload, bytes, uploaded_at)
+      values (${attachment.id}, ${this.owner}, null, ${attachment.name}, ${attachment.mime_type}, ${size},
+              ${sql.json(attachment as Json)}, ${bytes ?? null}, ${
+      bytes ? sql`now()` : null
+    })
+      on conflict (id) do update set
+        name = excluded.name, mime_type = excluded.mime_type, size = excluded.size, payload = excluded.payload
+      where attachments.owner_id = excluded.owner_id`;
+  }
+
+  async loadAttachment(attachmentId: string): Promise<StoredAttachment | null> {
+    const sql = this.#sql;
+    const rows = await sql<AttachmentRow[]>`
+      select payload, size, uploaded_at is not null as uploaded from attachments
+      where id = ${attachmentId} and owner_id = ${this.owner}`;
+    return rows.length ? toStoredAttachment(rows[0]) : null;
+  }
+
+  async loadAttachments(attachmentIds: string[]): Promise<StoredAttachment[]> {
+    if (!attachmentIds.length) return [];
+    const sql = this.#sql;
+    const rows = await sql<(AttachmentRow & { id: string })[]>`
+      select id, payload, size, uploaded_at is not null as uploaded from attachments
+      where owner_id = ${this.owner} and id = any(${
+      unique(attachmentIds)
+    }::text[])`;
+    const byId = new Map(rows.map((r) => [r.id, toStoredAttachment(r)]));
+    return attachmentIds.map((id) => byId.get(id)).filter((
+      a,
+    ): a is StoredAttachment => a !== undefined);
+  }
+
+  async storeAttachmentBytes(
+    attachmentId: string,
+    bytes: Uint8Array,
+  ): Promise<Attachment | null> {
+    const sql = this.#sql;
+    const rows = await sql<{ payload: Attachment }[]>`
+      update attachments
+      set bytes = ${bytes}, size = ${bytes.byteLength}, uploaded_at = now(),
+          payload = payload - 'upload_descriptor'
+      where id = ${attachmentId} and owner_id = ${this.owner}
+      returning payload`;
+    return rows.length ? rows[0].payload : null;
+  }
+
+  async loadAttachmentBytes(
+    attachmentId: string,
+  ): Promise<{ bytes: Uint8Array; mimeType: string } | null> {
+    const sql = this.#sql;
+    const rows = await sql<{ bytes: Uint8Array; mime_type: string }[]>`
+      select bytes, mime_type from attachments
+      where id = ${attachmentId} and owner_id = ${this.owner} and bytes is not null`;
+    if (!rows.length) return null;
+    const b = rows[0].bytes;
+    return {
+      bytes: new Uint8Array(b.buffer, b.byteOffset, b.byteLength),
+      mimeType: rows[0].mime_type,
+    };
+  }
+
+  async deleteAttachment(attachmentId: string): Promise<boolean> {
+    const sql = this.#sql;
+    const rows =
+      await sql`delete from attachments where id = ${attachmentId} and owner_id = ${this.owner} returning id`;
+    return rows.length > 0;
+  }
+}
