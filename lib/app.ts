@@ -1,0 +1,160 @@
+/**
+ * Assembles the app: database → migrations → services → handler, and serves it with a
+ * graceful shutdown. `main.ts`, `dev.ts`, the tests and the benchmarks all start it here.
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import type { Config } from "./config.ts";
+import { type Database, openDatabase } from "./db/mod.ts";
+import { MIGRATIONS_DIR, readMigrations, runMigrations } from "./db/migrate.ts";
+import { errorResponse, logInternalError } from "./errors.ts";
+import { buildClient, type ClientBuild, readSnapshot } from "./fresh/build.ts";
+import { islandName } from "./fresh/islands.ts";
+import { setBuildId } from "./fresh/runtime.ts";
+import { createHandler } from "./fresh/server.ts";
+import type { Manifest } from "./fresh/types.ts";
+import { log } from "./log.ts";
+import { createServices, type Services } from "./services.ts";
+import type { Settings } from "./settings.ts";
+import type { State } from "./state.ts";
+
+/** The project root (where `deno.json`, `static/` and `_fresh/` are). */
+export const ROOT = fileURLToPath(new URL("../", import.meta.url));
+
+export interface AppOptions {
+  config: Config;
+  settings: Settings;
+  manifest: Manifest;
+  /** An already open database (tests share one); otherwise the config's database is opened. */
+  database?: Database;
+}
+
+/** A built app, not yet listening. */
+export interface App {
+  handler: (req: Request) => Promise<Response>;
+  services: Services;
+  /** Closes the database if the app opened it. */
+  close(): Promise<void>;
+}
+
+let clientBuild: Promise<ClientBuild> | undefined;
+
+/** Builds the island bundles once per process (or loads `_fresh/` in production). */
+function client(manifest: Manifest, config: Config): Promise<ClientBuild> {
+  clientBuild ??= (async () => {
+    if (config.mode === "production") {
+      const snapshot = await readSnapshot(`${ROOT}_fresh`);
+      if (snapshot) return snapshot;
+    }
+    const islands = Object.fromEntries(
+      Object.keys(manifest.islands).map((key) => [
+        islandName(key),
+        fileURLToPath(new URL(key, manifest.baseUrl)),
+      ]),
+    );
+    return await buildClient({ root: ROOT, islands, minify: config.mode === "production" });
+  })();
+  return clientBuild;
+}
+
+/** Opens the database, applies migrations and builds the handler. */
+export async function createApp(options: AppOptions): Promise<App> {
+  const { config, settings, manifest } = options;
+  setBuildId(await buildId());
+  const db = options.database ?? await openDatabase(config);
+  try {
+    const applied = await runMigrations(db.sql, await readMigrations(MIGRATIONS_DIR));
+    if (applied.length > 0) log.info("migrations applied", { applied });
+    const services = await createServices(config, settings, db);
+    const handler = createHandler<State>(manifest, {
+      state: () => ({ services, requestId: crypto.randomUUID(), owner: "" }),
+      client: await client(manifest, config),
+      staticDir: `${ROOT}static`,
+      errorResponse: (error, state) => errorResponse(error, state.requestId),
+      onInternalError: (error, state) => logInternalError(error, state.requestId),
+    });
+    return {
+      handler,
+      services,
+      close: () => options.database ? Promise.resolve() : db.close(),
+    };
+  } catch (error) {
+    if (!options.database) await db.close();
+    throw error;
+  }
+}
+
+/** A listening server. */
+export interface RunningServer {
+  url: string;
+  app: App;
+  /** Stops accepting, lets in-flight requests finish (bounded), then closes the app. */
+  shutdown(): Promise<void>;
+}
+
+/** How long in-flight requests may run on after a shutdown begins. */
+const DRAIN_MS = 8_000;
+
+/** Serves the app on `config.hostname:config.port`. */
+export async function serve(options: AppOptions & { quiet?: boolean }): Promise<RunningServer> {
+  const app = await createApp(options);
+  const abort = new AbortController();
+  const server = Deno.serve({
+    hostname: options.config.hostname,
+    port: options.config.port,
+    signal: abort.signal,
+    onListen: () => {},
+  }, app.handler);
+  const address = server.addr as Deno.NetAddr;
+  const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
+  const url = `http://${host === "0.0.0.0" ? "localhost" : host}:${address.port}`;
+  if (!options.quiet) {
+    log.info("listening", { url, mode: options.config.mode, database: app.services.db.kind });
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    app,
+    shutdown() {
+      stopping ??= (async () => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const drained = await Promise.race([
+          server.shutdown().then(() => true),
+          new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), DRAIN_MS)),
+        ]);
+        clearTimeout(timer);
+        if (!drained) {
+          log.warn("shutdown: requests still running were cut off", { afterMs: DRAIN_MS });
+          abort.abort();
+          await server.finished.catch(() => {});
+        }
+        await app.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Content-hash-like build id: stable per deployment, random per process otherwise. */
+async function buildId(): Promise<string> {
+  const source = Deno.env.get("DENO_DEPLOYMENT_ID") ?? crypto.randomUUID();
+  const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(source));
+  return Array.from(new Uint8Array(digest).slice(0, 8), (b) => b.toString(16).padStart(2, "0"))
+    .join("");
+}
+
+/** Ends the process cleanly on SIGINT/SIGTERM: drain, close the database, exit. */
+export function exitOnSignals(server: RunningServer): void {
+  const stop = async (signal: string) => {
+    log.info("shutting down", { signal });
+    const hardStop = setTimeout(() => Deno.exit(1), 10_000);
+    try {
+      await server.shutdown();
+    } finally {
+      clearTimeout(hardStop);
+      Deno.exit(0);
+    }
+  };
+  Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+  Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
+}

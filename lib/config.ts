@@ -1,0 +1,97 @@
+/**
+ * The environment, parsed once at boot into one typed object. A bad value stops start-up with
+ * a message that names the variable and says what is expected.
+ * @module
+ */
+import { z } from "zod";
+
+/** How the app runs: `deno task dev` is development, `deno task start` production. */
+export type Mode = "development" | "production";
+
+/** The typed environment. */
+export interface Config {
+  mode: Mode;
+  /** `PORT`: where the server listens. */
+  port: number;
+  /** `HOSTNAME`: the interface to listen on. */
+  hostname: string;
+  /** `DATABASE_URL`: a Postgres server; unset → embedded PGlite in `dataDir`. */
+  databaseUrl?: string;
+  /** `DATABASE_POOL_SIZE`: connections to a Postgres server. */
+  databasePoolSize: number;
+  /** `DATA_DIR`: where the embedded database and generated development secrets live. */
+  dataDir: string;
+  /** `BETTER_AUTH_SECRET`: signs session and visitor cookies (generated in development). */
+  secret?: string;
+}
+
+/** A configuration problem, with the variable it concerns. */
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = "ConfigError";
+  }
+}
+
+// Empty strings count as unset, so `FOO=` in a .env file does not become a bad value.
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
+
+const integer = (min: number, max: number) =>
+  z.coerce.number({ error: "expected a whole number" }).int("expected a whole number").min(
+    min,
+    `expected at least ${min}`,
+  ).max(max, `expected at most ${max}`);
+
+const postgresUrl = z.string().refine((value) => {
+  try {
+    return ["postgres:", "postgresql:"].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}, "expected a postgres:// or postgresql:// URL");
+
+/** Variable name → schema. Each later feature adds its variables here. */
+const schema = {
+  PORT: optional(integer(0, 65535)),
+  HOSTNAME: optional(z.string().min(1)),
+  DATABASE_URL: optional(postgresUrl),
+  DATABASE_POOL_SIZE: optional(integer(1, 100)),
+  DATA_DIR: optional(z.string().min(1)),
+  BETTER_AUTH_SECRET: optional(z.string().min(32, "expected at least 32 characters")),
+};
+
+/**
+ * Parses the environment.
+ * @example
+ * ```ts
+ * const config = loadConfig(Deno.env.toObject(), "production");
+ * ```
+ */
+export function loadConfig(env: Record<string, string | undefined>, mode: Mode): Config {
+  const values: Record<string, unknown> = {};
+  for (const [name, variable] of Object.entries(schema)) {
+    const result = variable.safeParse(env[name]);
+    if (!result.success) {
+      throw new ConfigError(name, result.error.issues.map((i) => i.message).join("; "));
+    }
+    values[name] = result.data;
+  }
+  const v = values as { [K in keyof typeof schema]: z.output<(typeof schema)[K]> };
+  if (mode === "production" && !v.BETTER_AUTH_SECRET) {
+    throw new ConfigError(
+      "BETTER_AUTH_SECRET",
+      "required in production: set it to a random string of at least 32 characters " +
+        "(for example the output of `openssl rand -base64 32`)",
+    );
+  }
+  return {
+    mode,
+    port: v.PORT ?? 8000,
+    hostname: v.HOSTNAME ?? (mode === "development" ? "127.0.0.1" : "0.0.0.0"),
+    databaseUrl: v.DATABASE_URL,
+    databasePoolSize: v.DATABASE_POOL_SIZE ?? 10,
+    dataDir: v.DATA_DIR ?? ".data",
+    secret: v.BETTER_AUTH_SECRET,
+  };
+}

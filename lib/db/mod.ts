@@ -1,0 +1,95 @@
+/**
+ * The one database client of the app: postgres.js, against a Postgres server when
+ * `DATABASE_URL` is set (a pool; Neon's `sslmode=require` URLs work) and otherwise against
+ * the embedded PGlite in `DATA_DIR` (one connection).
+ * @module
+ */
+import { join } from "node:path";
+import postgres from "postgres";
+import type { Config } from "../config.ts";
+import { startEmbeddedPostgres } from "./embedded.ts";
+
+export type Sql = postgres.Sql;
+
+/** The app's database. */
+export interface Database {
+  sql: Sql;
+  kind: "embedded" | "postgres";
+  /** Resolves when the database answers a trivial query, rejects otherwise. */
+  ping(timeoutMs?: number): Promise<void>;
+  /** Ends every connection (and flushes the embedded database to disk). */
+  close(): Promise<void>;
+}
+
+/** Options shared by both kinds: quiet notices, and timestamps left as Date objects. */
+const clientOptions = {
+  onnotice: () => {},
+  connection: { application_name: "deno-chatkit" },
+} satisfies postgres.Options<Record<string, never>>;
+
+/**
+ * Opens the database the config names.
+ * @example
+ * ```ts
+ * const db = await openDatabase(config);
+ * await db.sql`select 1`;
+ * ```
+ */
+export async function openDatabase(
+  config: Pick<Config, "databaseUrl" | "dataDir" | "databasePoolSize">,
+): Promise<Database> {
+  if (config.databaseUrl) {
+    const sql = postgres(serverUrl(config.databaseUrl), {
+      ...clientOptions,
+      max: config.databasePoolSize,
+      idle_timeout: 60,
+      connect_timeout: 10,
+    });
+    return wrap(sql, "postgres", () => sql.end({ timeout: 5 }));
+  }
+  const embedded = await startEmbeddedPostgres(join(config.dataDir, "pglite"));
+  const sql = postgres(embedded.url, { ...clientOptions, max: 1, connect_timeout: 10 });
+  return wrap(sql, "embedded", async () => {
+    await sql.end({ timeout: 5 });
+    await embedded.close();
+  });
+}
+
+/** Wraps a client already connected to `url` (tests, benchmarks). */
+export function connectDatabase(url: string, options: { max?: number } = {}): Database {
+  const sql = postgres(serverUrl(url), { ...clientOptions, max: options.max ?? 10 });
+  return wrap(sql, "postgres", () => sql.end({ timeout: 5 }));
+}
+
+function wrap(sql: Sql, kind: Database["kind"], end: () => Promise<void>): Database {
+  let closing: Promise<void> | undefined;
+  return {
+    sql,
+    kind,
+    async ping(timeoutMs = 2000) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        await Promise.race([sql`select 1`.execute(), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    close() {
+      closing ??= end();
+      return closing;
+    },
+  };
+}
+
+/**
+ * Drops URL parameters that postgres.js would otherwise send to the server as settings it
+ * does not know (Neon's connection strings carry `channel_binding=require`, for instance).
+ */
+export function serverUrl(url: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.delete("channel_binding");
+  return parsed.toString();
+}

@@ -1,0 +1,84 @@
+/**
+ * The app's typed errors and the one place they become HTTP answers. Throw them from any
+ * handler; inside a stream they become `error` events instead (lib/chatkit).
+ * @module
+ */
+import { HttpError } from "./fresh/error.ts";
+import { log } from "./log.ts";
+
+export { HttpError };
+
+export class BadRequestError extends HttpError {
+  constructor(message: string, code = "bad_request") {
+    super(400, message, { code });
+  }
+}
+export class UnauthorizedError extends HttpError {
+  constructor(message = "Sign in required", code = "unauthorized") {
+    super(401, message, { code });
+  }
+}
+export class ForbiddenError extends HttpError {
+  constructor(message = "Forbidden", code = "forbidden") {
+    super(403, message, { code });
+  }
+}
+export class NotFoundError extends HttpError {
+  constructor(message = "Not found", code = "not_found") {
+    super(404, message, { code });
+  }
+}
+export class MethodNotAllowedError extends HttpError {
+  constructor(allow: string[]) {
+    super(405, "Method not allowed", {
+      code: "method_not_allowed",
+      headers: { allow: allow.join(", ") },
+    });
+  }
+}
+export class PayloadTooLargeError extends HttpError {
+  constructor(limitBytes: number) {
+    super(413, `Request body is larger than the limit of ${limitBytes} bytes`, {
+      code: "payload_too_large",
+    });
+  }
+}
+export class TooManyRequestsError extends HttpError {
+  constructor(retryAfterSeconds: number, message = "Too many requests, try again later") {
+    super(429, message, {
+      code: "rate_limited",
+      headers: { "retry-after": String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+    });
+  }
+}
+export class ServiceUnavailableError extends HttpError {
+  constructor(message: string, code = "unavailable") {
+    super(503, message, { code });
+  }
+}
+
+/**
+ * Answers an error as `{"error":{"code","message"}}` with its status. Anything that is not an
+ * `HttpError` is a 500 whose message is never shown (it is logged with the request id).
+ */
+export function errorResponse(error: unknown, requestId?: string): Response {
+  const known = error instanceof HttpError;
+  const status = known ? error.status : 500;
+  // An HttpError's message is written for the client; any other error's message is not.
+  const body = known
+    ? { error: { code: error.code, message: error.message } }
+    : { error: { code: "internal", message: "Internal server error" } };
+  const headers = new Headers(known ? error.headers : {});
+  headers.set("content-type", "application/json");
+  if (requestId) headers.set("x-request-id", requestId);
+  return new Response(JSON.stringify(body), { status, headers });
+}
+
+/** Logs an unexpected error with the request id (message and stack stay in the log). */
+export function logInternalError(error: unknown, requestId: string): void {
+  log.error("request failed", {
+    requestId,
+    error: error instanceof Error ? error.message : String(error),
+    stack: error instanceof Error ? error.stack : undefined,
+  });
+}

@@ -1,0 +1,110 @@
+/**
+ * Bundles the client entry and every island with esbuild: ES modules, shared chunks split out,
+ * content-hashed file names. The result is kept in memory and served under `/_frsh/js/`, or
+ * written to `_fresh/` by `deno task build` for hosts that cannot run esbuild at boot.
+ * @module
+ */
+import * as esbuild from "esbuild";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ClientAssets } from "./render.tsx";
+
+/** The URL prefix of built client code. */
+export const CLIENT_PREFIX = "/_frsh/js/";
+
+/** A finished client build. */
+export interface ClientBuild {
+  assets: ClientAssets;
+  /** File name (below CLIENT_PREFIX) → contents. */
+  files: Map<string, Uint8Array<ArrayBuffer>>;
+}
+
+export interface BuildOptions {
+  /** The project root (where `deno.json` and `node_modules/` are). */
+  root: string;
+  /** Island name → absolute file path. */
+  islands: Record<string, string>;
+  minify: boolean;
+}
+
+const clientEntry = fileURLToPath(new URL("./client/main.ts", import.meta.url));
+
+/** Builds the client code. */
+export async function buildClient({ root, islands, minify }: BuildOptions): Promise<ClientBuild> {
+  const entryPoints = [
+    { in: clientEntry, out: "main" },
+    ...Object.entries(islands).map(([name, path]) => ({ in: path, out: `island-${name}` })),
+  ];
+  try {
+    const result = await esbuild.build({
+      absWorkingDir: root,
+      entryPoints,
+      outdir: join(root, "_frsh_out"),
+      bundle: true,
+      splitting: true,
+      format: "esm",
+      platform: "browser",
+      target: "es2022",
+      jsx: "automatic",
+      jsxImportSource: "preact",
+      minify,
+      write: false,
+      metafile: true,
+      entryNames: "[name]-[hash]",
+      chunkNames: "chunk-[hash]",
+      logLevel: "silent",
+    });
+    const files = new Map<string, Uint8Array<ArrayBuffer>>();
+    for (const file of result.outputFiles) {
+      files.set(baseName(file.path), new Uint8Array(file.contents));
+    }
+    const islandUrls: Record<string, string> = {};
+    let main = "";
+    const chunks: string[] = [];
+    for (const [output, meta] of Object.entries(result.metafile.outputs)) {
+      const url = CLIENT_PREFIX + baseName(output);
+      if (!meta.entryPoint) {
+        chunks.push(url);
+        continue;
+      }
+      const entry = join(root, meta.entryPoint);
+      if (entry === clientEntry) main = url;
+      for (const [name, path] of Object.entries(islands)) {
+        if (path === entry) islandUrls[name] = url;
+      }
+    }
+    return { assets: { main, islands: islandUrls, chunks }, files };
+  } finally {
+    // esbuild keeps a child process alive otherwise; stopping it lets the process (and tests) end.
+    await esbuild.stop();
+  }
+}
+
+function baseName(path: string): string {
+  return path.replace(/^.*[\\/]/, "");
+}
+
+/** Writes a build to `dir` with a `snapshot.json` that `readSnapshot` loads. */
+export async function writeSnapshot(build: ClientBuild, dir: string): Promise<void> {
+  await Deno.mkdir(join(dir, "js"), { recursive: true });
+  for (const [name, contents] of build.files) await Deno.writeFile(join(dir, "js", name), contents);
+  await Deno.writeTextFile(
+    join(dir, "snapshot.json"),
+    JSON.stringify({ assets: build.assets, files: [...build.files.keys()] }, null, 2) + "\n",
+  );
+}
+
+/** Loads a build written by `writeSnapshot`, or returns null when there is none. */
+export async function readSnapshot(dir: string): Promise<ClientBuild | null> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(join(dir, "snapshot.json"));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+  const snapshot = JSON.parse(text) as { assets: ClientAssets; files: string[] };
+  const files = new Map<string, Uint8Array<ArrayBuffer>>();
+  for (const name of snapshot.files) files.set(name, await Deno.readFile(join(dir, "js", name)));
+  return { assets: snapshot.assets, files };
+}

@@ -1,0 +1,19 @@
+/**
+ * Our stand-in for `$fresh/server.ts`: the names Fresh exports, on Hono + Preact.
+ * @module
+ */
+export { createDefine, type Define } from "./define.ts";
+export { HttpError } from "./error.ts";
+export { createHandler, type HandlerOptions } from "./server.ts";
+export { buildClient, type ClientBuild, readSnapshot, writeSnapshot } from "./build.ts";
+export { generateManifest, writeManifest } from "./manifest.ts";
+export type {
+  FreshContext,
+  Handler,
+  Handlers,
+  IslandModule,
+  Manifest,
+  PageProps,
+  RouteConfig,
+  RouteModule,
+} from "./types.ts";

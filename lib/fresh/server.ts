@@ -1,0 +1,246 @@
+/**
+ * Builds the request handler from the manifest: static files, built client code, the
+ * `_middleware` chain per folder, one route per file, `_app`, `_404` and `_500`.
+ * Runs on Hono; the context handed to app code has Fresh's shape.
+ * @module
+ */
+import { type Context, Hono } from "hono";
+import { HttpError } from "./error.ts";
+import { registerIslands } from "./islands.ts";
+import { CLIENT_PREFIX, type ClientBuild } from "./build.ts";
+import { renderPage } from "./render.tsx";
+import { compareRoutePatterns, routeFileKind } from "./router.ts";
+import { staticFiles } from "./static_files.ts";
+import { islandName } from "./islands.ts";
+import type { FreshContext, Handler, Manifest, PageProps, RouteModule } from "./types.ts";
+
+const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
+
+export interface HandlerOptions<State> {
+  /** Creates the initial `ctx.state` of each request. */
+  state: (req: Request) => State;
+  /** The built client code (islands). */
+  client: ClientBuild;
+  /** Absolute path of `static/`. */
+  staticDir: string;
+  /** Maps an error to the JSON answer of a non-page request (the app's one mapping). */
+  errorResponse: (error: unknown, state: State) => Response;
+  /** Called for every error that becomes a 5xx, with the request's state (for the log line). */
+  onInternalError?: (error: unknown, state: State) => void;
+}
+
+interface Slot<State> {
+  state: State;
+}
+
+/**
+ * Creates the app's `fetch` handler.
+ * @example
+ * ```ts
+ * const handler = createHandler(manifest, { state, client, staticDir, errorResponse });
+ * Deno.serve(handler);
+ * ```
+ */
+export function createHandler<State>(
+  manifest: Manifest,
+  options: HandlerOptions<State>,
+): (req: Request) => Promise<Response> {
+  registerIslands(
+    Object.fromEntries(
+      Object.entries(manifest.islands).map(([key, mod]) => [islandName(key), mod.default]),
+    ),
+  );
+  // deno-lint-ignore no-explicit-any
+  const app = new Hono<{ Variables: { fresh: Slot<any> } }>();
+  const serveStatic = staticFiles(options.staticDir);
+  const special = collectSpecialFiles(manifest);
+
+  const slotOf = (c: Context): Slot<State> => c.get("fresh");
+  const freshContext = (
+    c: Context,
+    next: () => Promise<Response>,
+    route?: RouteModule,
+  ): FreshContext<State> => {
+    const url = new URL(c.req.url);
+    const state = slotOf(c).state;
+    const params = c.req.param() as Record<string, string>;
+    return {
+      req: c.req.raw,
+      url,
+      params,
+      state,
+      next,
+      render: (data?: unknown, init?: ResponseInit) => {
+        if (!route?.default) throw new HttpError(500, "This route has no page to render");
+        return Promise.resolve(
+          htmlResponse(
+            renderPage({
+              app: special.app,
+              page: route.default,
+              props: { data, url, params, state },
+              assets: options.client.assets,
+            }),
+            init,
+          ),
+        );
+      },
+    };
+  };
+
+  app.use("*", async (c, next) => {
+    c.set("fresh", { state: options.state(c.req.raw) });
+    const url = new URL(c.req.url);
+    if (url.pathname.startsWith(CLIENT_PREFIX)) {
+      return clientFile(options.client, url.pathname.slice(CLIENT_PREFIX.length));
+    }
+    const file = await serveStatic(c.req.raw, url);
+    if (file) return file;
+    await next();
+  });
+
+  for (const { scope, handlers } of special.middlewares) {
+    const paths = scope === "/" ? ["*"] : [scope, `${scope}/*`];
+    for (const path of paths) {
+      for (const middleware of handlers) {
+        app.use(path, async (c, next) => {
+          const ctx = freshContext(c, async () => {
+            await next();
+            return c.res;
+          });
+          return await middleware(ctx);
+        });
+      }
+    }
+  }
+
+  const routes = Object.entries(manifest.routes)
+    .map(([key, module]) => ({ key, module, kind: routeFileKind(key) }))
+    .flatMap(({ module, kind }) =>
+      kind.kind === "route"
+        ? [{ module, pattern: module.config?.routeOverride ?? kind.pattern }]
+        : []
+    )
+    .sort((a, b) => compareRoutePatterns(a.pattern, b.pattern));
+
+  for (const { module, pattern } of routes) registerRoute(app, pattern, module, freshContext);
+
+  const pageWanted = (req: Request) => (req.headers.get("accept") ?? "").includes("text/html");
+
+  app.notFound((c) => {
+    const state = slotOf(c).state;
+    if (special.notFound && pageWanted(c.req.raw)) {
+      const url = new URL(c.req.url);
+      return htmlResponse(
+        renderPage({
+          app: special.app,
+          page: special.notFound,
+          props: { data: undefined, url, params: {}, state },
+          assets: options.client.assets,
+        }),
+        { status: 404 },
+      );
+    }
+    return options.errorResponse(new HttpError(404), state);
+  });
+
+  app.onError((error, c) => {
+    const state = slotOf(c)?.state ?? options.state(c.req.raw);
+    const status = error instanceof HttpError ? error.status : 500;
+    if (status >= 500) options.onInternalError?.(error, state);
+    if (special.error && pageWanted(c.req.raw) && status >= 500) {
+      const url = new URL(c.req.url);
+      return htmlResponse(
+        renderPage({
+          app: special.app,
+          page: special.error,
+          props: { data: undefined, url, params: {}, state, error },
+          assets: options.client.assets,
+        }),
+        { status },
+      );
+    }
+    return options.errorResponse(error, state);
+  });
+
+  return async (req) => await app.fetch(req);
+}
+
+function registerRoute<State>(
+  // deno-lint-ignore no-explicit-any
+  app: Hono<any>,
+  pattern: string,
+  module: RouteModule,
+  freshContext: (
+    c: Context,
+    next: () => Promise<Response>,
+    route?: RouteModule,
+  ) => FreshContext<State>,
+): void {
+  const noNext = () => Promise.reject(new Error("ctx.next() is only for middleware"));
+  const handler = module.handler;
+  if (typeof handler === "function") {
+    app.all(pattern, (c) => handler(freshContext(c, noNext, module)));
+    return;
+  }
+  if (Array.isArray(handler)) throw new Error(`${pattern}: only middleware may export an array`);
+  const byMethod: Partial<Record<string, Handler<unknown, State>>> = { ...(handler ?? {}) };
+  if (!byMethod.GET && module.default) byMethod.GET = (ctx) => ctx.render();
+  const allowed = METHODS.filter((m) => byMethod[m] || (m === "HEAD" && byMethod.GET));
+  for (const method of METHODS) {
+    const fn = byMethod[method] ?? (method === "HEAD" ? byMethod.GET : undefined);
+    if (fn) app.on(method, pattern, (c) => fn(freshContext(c, noNext, module)));
+  }
+  app.all(pattern, () => {
+    throw new HttpError(405, "Method not allowed", {
+      code: "method_not_allowed",
+      headers: { allow: allowed.join(", ") },
+    });
+  });
+}
+
+interface SpecialFiles {
+  app?: RouteModule["default"];
+  notFound?: RouteModule["default"];
+  error?: RouteModule["default"];
+  // deno-lint-ignore no-explicit-any
+  middlewares: { scope: string; handlers: Handler<any, any>[] }[];
+}
+
+function collectSpecialFiles(manifest: Manifest): SpecialFiles {
+  const found: SpecialFiles = { middlewares: [] };
+  for (const [key, module] of Object.entries(manifest.routes)) {
+    const kind = routeFileKind(key);
+    if (kind.kind === "_app") found.app = module.default;
+    else if (kind.kind === "_404") found.notFound = module.default;
+    else if (kind.kind === "_500") found.error = module.default;
+    else if (kind.kind === "_middleware") {
+      const handler = module.handler;
+      // deno-lint-ignore no-explicit-any
+      const handlers = (Array.isArray(handler) ? handler : [handler]) as Handler<any, any>[];
+      found.middlewares.push({ scope: kind.scope, handlers: handlers.filter(Boolean) });
+    }
+  }
+  // Least specific first, as Fresh nests folder middleware outside-in.
+  found.middlewares.sort((a, b) => a.scope.length - b.scope.length);
+  return found;
+}
+
+function clientFile(client: ClientBuild, name: string): Response {
+  const body = client.files.get(name);
+  if (!body) return new Response("Not found", { status: 404 });
+  return new Response(body, {
+    headers: {
+      "content-type": "text/javascript; charset=utf-8",
+      // The file name carries a hash of its contents, so it can be cached for ever.
+      "cache-control": "public, max-age=31536000, immutable",
+    },
+  });
+}
+
+function htmlResponse(html: string, init?: ResponseInit): Response {
+  const headers = new Headers(init?.headers);
+  if (!headers.has("content-type")) headers.set("content-type", "text/html; charset=utf-8");
+  return new Response(html, { ...init, headers });
+}
+
+export type { PageProps };

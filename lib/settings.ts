@@ -1,0 +1,26 @@
+/**
+ * The type of `fresh.config.ts`, the one file where a developer changes the app's behaviour:
+ * the site, and (as features land) theme, prompts, agent and limits.
+ * @module
+ */
+
+/** The app's settings. Each feature adds its own section. */
+export interface Settings {
+  site: {
+    /** Shown in the page title and header. */
+    title: string;
+    /** The page's meta description. */
+    description: string;
+  };
+}
+
+/**
+ * Typed identity for `fresh.config.ts`.
+ * @example
+ * ```ts
+ * export default defineConfig({ site: { title: "My chat", description: "…" } });
+ * ```
+ */
+export function defineConfig(settings: Settings): Settings {
+  return settings;
+}

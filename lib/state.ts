@@ -1,0 +1,17 @@
+/**
+ * The typed `ctx.state` of every request, and the `define` helpers bound to it.
+ * @module
+ */
+import { createDefine } from "./fresh/define.ts";
+import type { Services } from "./services.ts";
+
+export interface State {
+  /** The app's services (database, config, …). */
+  services: Services;
+  /** A random id for this request, sent back as `x-request-id` and written in its log lines. */
+  requestId: string;
+  /** Whose data this request may touch: a user id or `anon:<id>` (set by `_middleware`). */
+  owner: string;
+}
+
+export const define = createDefine<State>();
