@@ -23,6 +23,26 @@ export interface Config {
   dataDir: string;
   /** `BETTER_AUTH_SECRET`: signs session and visitor cookies (generated in development). */
   secret?: string;
+  /** The model provider (see `lib/agent/provider.ts` for how these combine). */
+  llm: LlmConfig;
+}
+
+/** Model-provider variables, as given (resolved by `lib/agent/provider.ts`). */
+export interface LlmConfig {
+  /** `OPENAI_API_KEY`: key of any OpenAI-compatible provider. */
+  apiKey?: string;
+  /** `OPENAI_BASE_URL`: an OpenAI-compatible server, e.g. `http://127.0.0.1:11434/v1`. */
+  baseUrl?: string;
+  /** `OPENAI_API`: `responses` or `chat_completions` (unset → responses, or chat for Gemini). */
+  api?: "responses" | "chat_completions";
+  /** `MODEL`: the model answering messages. */
+  model?: string;
+  /** `TITLE_MODEL`: the model writing thread titles (default: `MODEL`). */
+  titleModel?: string;
+  /** `GEMINI_API_KEY`: shortcut for Gemini's OpenAI-compatible endpoint (chat completions). */
+  geminiApiKey?: string;
+  /** `OPENAI_AGENTS_TRACING`: send Agents SDK traces to OpenAI (off unless set to true/1). */
+  tracing: boolean;
 }
 
 /** A configuration problem, with the variable it concerns. */
@@ -51,6 +71,21 @@ const postgresUrl = z.string().refine((value) => {
   }
 }, "expected a postgres:// or postgresql:// URL");
 
+const httpUrl = z.string().refine((value) => {
+  try {
+    return ["http:", "https:"].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}, "expected an http:// or https:// URL");
+
+const flag = z.string().trim().toLowerCase().transform((value, ctx) => {
+  if (["1", "true", "yes", "on"].includes(value)) return true;
+  if (["0", "false", "no", "off"].includes(value)) return false;
+  ctx.addIssue({ code: "custom", message: "expected true or false" });
+  return z.NEVER;
+});
+
 /** Variable name → schema. Each later feature adds its variables here. */
 const schema = {
   PORT: optional(integer(0, 65535)),
@@ -59,6 +94,17 @@ const schema = {
   DATABASE_POOL_SIZE: optional(integer(1, 100)),
   DATA_DIR: optional(z.string().min(1)),
   BETTER_AUTH_SECRET: optional(z.string().min(32, "expected at least 32 characters")),
+  OPENAI_API_KEY: optional(z.string().trim().min(1)),
+  OPENAI_BASE_URL: optional(httpUrl),
+  OPENAI_API: optional(
+    z.enum(["responses", "chat_completions"], {
+      error: 'expected "responses" or "chat_completions"',
+    }),
+  ),
+  MODEL: optional(z.string().trim().min(1)),
+  TITLE_MODEL: optional(z.string().trim().min(1)),
+  GEMINI_API_KEY: optional(z.string().trim().min(1)),
+  OPENAI_AGENTS_TRACING: optional(flag),
 };
 
 /**
@@ -93,5 +139,14 @@ export function loadConfig(env: Record<string, string | undefined>, mode: Mode):
     databasePoolSize: v.DATABASE_POOL_SIZE ?? 10,
     dataDir: v.DATA_DIR ?? ".data",
     secret: v.BETTER_AUTH_SECRET,
+    llm: {
+      apiKey: v.OPENAI_API_KEY,
+      baseUrl: v.OPENAI_BASE_URL,
+      api: v.OPENAI_API,
+      model: v.MODEL,
+      titleModel: v.TITLE_MODEL,
+      geminiApiKey: v.GEMINI_API_KEY,
+      tracing: v.OPENAI_AGENTS_TRACING ?? false,
+    },
   };
 }
