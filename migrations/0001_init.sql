@@ -28,12 +28,13 @@ create index thread_items_thread_order on thread_items (thread_id, created_at, s
 
 create table item_feedback (
   thread_id text not null references threads (id) on delete cascade,
-  item_id text not null,
+  item_id text not null references thread_items (id) on delete cascade,
   owner_id text not null,
   kind text not null check (kind in ('positive', 'negative')),
   created_at timestamptz not null default now(),
   primary key (thread_id, item_id)
 );
+create index item_feedback_item on item_feedback (item_id);
 
 create table attachments (
   id text primary key,
@@ -43,7 +44,11 @@ create table attachments (
   name text not null,
   mime_type text not null,
   size bigint not null,
+  -- the Attachment as sent to the client (upload_descriptor dropped once uploaded)
+  payload jsonb not null,
   bytes bytea,
+  uploaded_at timestamptz,
   created_at timestamptz not null default now()
 );
 create index attachments_owner on attachments (owner_id, created_at);
+create index attachments_thread on attachments (thread_id);

@@ -15,11 +15,7 @@
  * @module
  */
 import type { ThreadItemStore } from "../store/mod.ts";
-import type {
-  ThreadMetadata,
-  ThreadStreamEvent,
-  UserMessageItem,
-} from "./types.ts";
+import type { ThreadMetadata, ThreadStreamEvent, UserMessageItem } from "./types.ts";
 
 export { newItemId, nowIso } from "./ids.ts";
 export { CustomStreamError, StreamError } from "./errors.ts";

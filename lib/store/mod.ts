@@ -7,13 +7,7 @@
  * exclusive id of the last entry of the previous page, default limit 20, clamped to 100.
  * @module
  */
-import type {
-  Attachment,
-  Order,
-  Page,
-  ThreadItem,
-  ThreadMetadata,
-} from "../chatkit/types.ts";
+import type { Attachment, Order, Page, ThreadItem, ThreadMetadata } from "../chatkit/types.ts";
 
 export { PostgresStore } from "./postgres.ts";
 

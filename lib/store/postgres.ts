@@ -116,12 +116,8 @@ class PostgresOwnerStore implements OwnerStore {
       sql.json(thread.status as Json)
     },
               ${sql.json((thread.metadata ?? {}) as Json)},
-              ${
-      thread.allowed_image_domains
-        ? sql.json(thread.allowed_image_domains)
-        : null
-    },
-              ${thread.created_at})
+              ${thread.allowed_image_domains ? sql.json(thread.allowed_image_domains) : null},
+              ${thread.created_at}::text::timestamptz)
       on conflict (id) do update set
         title = excluded.title, status = excluded.status, metadata = excluded.metadata,
         allowed_image_domains = excluded.allowed_image_domains, updated_at = now()
@@ -140,12 +136,8 @@ class PostgresOwnerStore implements OwnerStore {
       sql.json(thread.status as Json)
     },
               ${sql.json((thread.metadata ?? {}) as Json)},
-              ${
-      thread.allowed_image_domains
-        ? sql.json(thread.allowed_image_domains)
-        : null
-    },
-              ${thread.created_at})`;
+              ${thread.allowed_image_domains ? sql.json(thread.allowed_image_domains) : null},
+              ${thread.created_at}::text::timestamptz)`;
     if (!firstItem) {
       await insertThread;
       return;
@@ -153,16 +145,10 @@ class PostgresOwnerStore implements OwnerStore {
     const ids = unique(attachmentIds);
     await sql`
       with t as (${insertThread} returning id, owner_id)
-      ${
-      ids.length
-        ? sql`, a as (${this.#stampAttachments(ids, thread.id)})`
-        : sql``
-    }
+      ${ids.length ? sql`, a as (${this.#stampAttachments(ids, thread.id)})` : sql``}
       insert into thread_items (id, thread_id, owner_id, type, payload, created_at)
-      select ${firstItem.id}, t.id, t.owner_id, ${firstItem.type}, ${
-      sql.json(firstItem as Json)
-    },
-             ${firstItem.created_at}
+      select ${firstItem.id}, t.id, t.owner_id, ${firstItem.type}, ${sql.json(firstItem as Json)},
+             ${firstItem.created_at}::text::timestamptz
       from t`;
   }
 
@@ -183,9 +169,7 @@ class PostgresOwnerStore implements OwnerStore {
              to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at
       from threads
       where owner_id = ${this.owner} ${cursor}
-      order by ${
-      desc ? sql`created_at desc, seq desc` : sql`created_at asc, seq asc`
-    }
+      order by ${desc ? sql`created_at desc, seq desc` : sql`created_at asc, seq asc`}
       limit ${n + 1}`;
     return page(rows.map(toThread), n);
   }
@@ -217,9 +201,7 @@ class PostgresOwnerStore implements OwnerStore {
     const rows = await sql<{ payload: ThreadItem }[]>`
       select payload from thread_items
       where thread_id = ${threadId} and owner_id = ${this.owner} ${cursor}
-      order by ${
-      desc ? sql`created_at desc, seq desc` : sql`created_at asc, seq asc`
-    }
+      order by ${desc ? sql`created_at desc, seq desc` : sql`created_at asc, seq asc`}
       limit ${n + 1}`;
     return page(rows.map((r) => r.payload), n);
   }
@@ -242,15 +224,11 @@ class PostgresOwnerStore implements OwnerStore {
     const sql = this.#sql;
     const ids = unique(attachmentIds);
     const rows = await sql`
-      ${
-      ids.length
-        ? sql`with a as (${this.#stampAttachments(ids, threadId)})`
-        : sql``
-    }
+      ${ids.length ? sql`with a as (${this.#stampAttachments(ids, threadId)})` : sql``}
       insert into thread_items (id, thread_id, owner_id, type, payload, created_at)
       select ${item.id}, t.id, t.owner_id, ${item.type}, ${
       sql.json(item as Json)
-    }, ${item.created_at}
+    }, ${item.created_at}::text::timestamptz
       from threads t where t.id = ${threadId} and t.owner_id = ${this.owner}
       returning id`;
     return rows.length > 0;
@@ -262,7 +240,7 @@ class PostgresOwnerStore implements OwnerStore {
       insert into thread_items (id, thread_id, owner_id, type, payload, created_at)
       select ${item.id}, t.id, t.owner_id, ${item.type}, ${
       sql.json(item as Json)
-    }, ${item.created_at}
+    }, ${item.created_at}::text::timestamptz
       from threads t where t.id = ${threadId} and t.owner_id = ${this.owner}
       on conflict (id) do update set type = excluded.type, payload = excluded.payload
       where thread_items.owner_id = excluded.owner_id and thread_items.thread_id = excluded.thread_id
@@ -325,11 +303,12 @@ class PostgresOwnerStore implements OwnerStore {
         insert into item_feedback (thread_id, item_id, owner_id, kind)
         select ${threadId}, id, ${this.owner}, ${kind} from matched
         where (select count(*) from matched) = ${ids.length}
-        on conflict (owner_id, thread_id, item_id) do update set kind = excluded.kind, created_at = now()
+        on conflict (thread_id, item_id) do update set kind = excluded.kind, created_at = now()
+        where item_feedback.owner_id = excluded.owner_id
         returning 1
       )
       select (select count(*) from matched)::int as n, (select count(*) from ins)::int as written`;
-    return rows[0].n === ids.length ? ids.length : rows[0].n;
+    return rows[0].n;
   }
 
   // -- attachments ---------------------------------------------------------------------------
@@ -341,11 +320,9 @@ class PostgresOwnerStore implements OwnerStore {
   ): Promise<void> {
     const sql = this.#sql;
     await sql`
-      insert into attachments (id, owner_id, thread_id, name, mime_type, size, payload, bytes, uploaded_at)
-      values (${attachment.id}, ${this.owner}, null, ${attachment.name}, ${attachment.mime_type}, ${size},
-              ${sql.json(attachment as Json)}, ${bytes ?? null}, ${
-      bytes ? sql`now()` : null
-    })
+      insert into attachments (id, owner_id, thread_id, type, name, mime_type, size, payload, bytes, uploaded_at)
+      values (${attachment.id}, ${this.owner}, null, ${attachment.type}, ${attachment.name}, ${attachment.mime_type}, ${size},
+              ${sql.json(attachment as Json)}, ${bytes ?? null}, ${bytes ? sql`now()` : null})
       on conflict (id) do update set
         name = excluded.name, mime_type = excluded.mime_type, size = excluded.size, payload = excluded.payload
       where attachments.owner_id = excluded.owner_id`;
@@ -364,9 +341,7 @@ class PostgresOwnerStore implements OwnerStore {
     const sql = this.#sql;
     const rows = await sql<(AttachmentRow & { id: string })[]>`
       select id, payload, size, uploaded_at is not null as uploaded from attachments
-      where owner_id = ${this.owner} and id = any(${
-      unique(attachmentIds)
-    }::text[])`;
+      where owner_id = ${this.owner} and id = any(${unique(attachmentIds)}::text[])`;
     const byId = new Map(rows.map((r) => [r.id, toStoredAttachment(r)]));
     return attachmentIds.map((id) => byId.get(id)).filter((
       a,

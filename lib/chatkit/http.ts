@@ -1,0 +1,39 @@
+/**
+ * HTTP helpers of the ChatKit routes: reading a request body with a hard cap.
+ * @module
+ */
+import { PayloadTooLargeError } from "../errors.ts";
+
+/**
+ * Reads the whole body, but never more than `maxBytes`: a larger `Content-Length` is refused up
+ * front and a body that grows past the cap while streaming is cancelled; both throw 413.
+ */
+export async function readBodyCapped(req: Request, maxBytes: number): Promise<Uint8Array> {
+  const declared = req.headers.get("content-length");
+  if (declared !== null && Number(declared) > maxBytes) {
+    await req.body?.cancel().catch(() => {});
+    throw new PayloadTooLargeError(maxBytes);
+  }
+  if (!req.body) return new Uint8Array(0);
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  while (true) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new PayloadTooLargeError(maxBytes);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
