@@ -1,0 +1,109 @@
+/**
+ * The databases tests run against: embedded PGlite (always) and a PostgreSQL server (when
+ * `TEST_DATABASE_URL` names one; `deno task test` starts a throwaway cluster when PostgreSQL is
+ * installed). `dbTest` registers a test once per database. Each kind is one database per test
+ * process, migrated once and shared: tests isolate themselves with fresh owner ids.
+ * @module
+ */
+import postgres from "postgres";
+import type { Database, Sql } from "../../lib/db/mod.ts";
+import { startEmbeddedPostgres } from "../../lib/db/embedded.ts";
+import { MIGRATIONS_DIR, readMigrations, runMigrations } from "../../lib/db/migrate.ts";
+import { createDatabase, dropDatabase } from "./postgres_server.ts";
+
+export type DatabaseKind = "pglite" | "postgres";
+
+/** A migrated database shared by the tests of one process. */
+export interface TestDatabase {
+  sql: Sql;
+  kind: DatabaseKind;
+  url: string;
+}
+
+/** The server tests use, or undefined (then its tests are ignored, with the reason). */
+export const SERVER_URL = Deno.env.get("TEST_DATABASE_URL") || undefined;
+export const SERVER_MISSING_REASON =
+  "no PostgreSQL server: run `deno task test` with PostgreSQL installed, or set TEST_DATABASE_URL";
+
+const shared = new Map<DatabaseKind, Promise<TestDatabase>>();
+
+/** The shared, migrated database of a kind (started on first use). */
+export function testDatabase(kind: DatabaseKind): Promise<TestDatabase> {
+  let db = shared.get(kind);
+  if (!db) {
+    db = (async () => {
+      const empty = await emptyDatabase(kind);
+      await runMigrations(empty.sql, await readMigrations(MIGRATIONS_DIR));
+      return empty;
+    })();
+    shared.set(kind, db);
+  }
+  return db;
+}
+
+/** An empty database of its own (for tests of migrations or restarts); close it when done. */
+export interface ScratchDatabase extends TestDatabase {
+  close(): Promise<void>;
+}
+
+/** A new, empty, unmigrated database of the given kind. */
+export async function emptyDatabase(kind: DatabaseKind): Promise<ScratchDatabase> {
+  if (kind === "pglite") {
+    const embedded = await startEmbeddedPostgres();
+    const sql = postgres(embedded.url, { max: 1, onnotice: () => {} });
+    return {
+      sql,
+      kind,
+      url: embedded.url,
+      async close() {
+        await sql.end();
+        await embedded.close();
+      },
+    };
+  }
+  if (!SERVER_URL) throw new Error(SERVER_MISSING_REASON);
+  const name = `chatkit_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  const url = await createDatabase(SERVER_URL, name);
+  const sql = postgres(url, { max: 10, onnotice: () => {} });
+  return {
+    sql,
+    kind,
+    url,
+    async close() {
+      await sql.end();
+      await dropDatabase(SERVER_URL!, name);
+    },
+  };
+}
+
+/** Adapts a test database to the app's `Database` (closing it is left to the test process). */
+export function asAppDatabase(db: TestDatabase): Database {
+  return {
+    sql: db.sql,
+    kind: db.kind === "pglite" ? "embedded" : "postgres",
+    ping: async () => {
+      await db.sql`select 1`;
+    },
+    close: () => Promise.resolve(),
+  };
+}
+
+/** Registers `fn` as one test per database kind: "[pglite] name" and "[postgres] name". */
+export function dbTest(name: string, fn: (db: TestDatabase) => Promise<void>): void {
+  for (const kind of ["pglite", "postgres"] as const) {
+    const ignore = kind === "postgres" && !SERVER_URL;
+    Deno.test({
+      name: `[${kind}] ${name}${ignore ? ` (ignored: ${SERVER_MISSING_REASON})` : ""}`,
+      ignore,
+      // The shared database and its connections outlive a single test on purpose.
+      sanitizeOps: false,
+      sanitizeResources: false,
+      fn: async () => await fn(await testDatabase(kind)),
+    });
+  }
+}
+
+/** A fresh owner id, so that a test sees only its own rows in the shared database. */
+export function freshOwner(prefix = "test"): string {
+  return `${prefix}:${crypto.randomUUID()}`;
+}
