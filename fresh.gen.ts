@@ -5,8 +5,12 @@ import * as $0 from "./routes/_404.tsx";
 import * as $1 from "./routes/_500.tsx";
 import * as $2 from "./routes/_app.tsx";
 import * as $3 from "./routes/_middleware.ts";
-import * as $4 from "./routes/health.ts";
-import * as $5 from "./routes/index.tsx";
+import * as $4 from "./routes/chatkit.ts";
+import * as $5 from "./routes/chatkit/preview/[id].ts";
+import * as $6 from "./routes/chatkit/upload/[id].ts";
+import * as $7 from "./routes/chatkit/upload/index.ts";
+import * as $8 from "./routes/health.ts";
+import * as $9 from "./routes/index.tsx";
 import * as $island0 from "./islands/Counter.tsx";
 
 import type { Manifest } from "./lib/fresh/types.ts";
@@ -17,8 +21,12 @@ const manifest = {
     "./routes/_500.tsx": $1,
     "./routes/_app.tsx": $2,
     "./routes/_middleware.ts": $3,
-    "./routes/health.ts": $4,
-    "./routes/index.tsx": $5,
+    "./routes/chatkit.ts": $4,
+    "./routes/chatkit/preview/[id].ts": $5,
+    "./routes/chatkit/upload/[id].ts": $6,
+    "./routes/chatkit/upload/index.ts": $7,
+    "./routes/health.ts": $8,
+    "./routes/index.tsx": $9,
   },
   islands: {
     "./islands/Counter.tsx": $island0,

@@ -3,14 +3,18 @@
  * `ctx.state.services`. Each feature adds its service here.
  * @module
  */
+import { ChatKitServer } from "./chatkit/server.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/mod.ts";
 import type { Settings } from "./settings.ts";
+import { PostgresStore } from "./store/mod.ts";
 
 export interface Services {
   config: Config;
   settings: Settings;
   db: Database;
+  /** The ChatKit protocol server behind `POST /chatkit` (its `responder` is the assistant). */
+  chatkit: ChatKitServer;
 }
 
 /** Builds the services from the parsed environment, the settings and the open database. */
@@ -19,5 +23,6 @@ export function createServices(
   settings: Settings,
   db: Database,
 ): Promise<Services> {
-  return Promise.resolve({ config, settings, db });
+  const chatkit = new ChatKitServer({ store: new PostgresStore(db.sql), limits: settings.limits });
+  return Promise.resolve({ config, settings, db, chatkit });
 }

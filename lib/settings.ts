@@ -1,3 +1,5 @@
+import type { ChatKitLimits } from "./chatkit/server.ts";
+
 /**
  * The type of `fresh.config.ts`, the one file where a developer changes the app's behaviour:
  * the site, and (as features land) theme, prompts, agent and limits.
@@ -12,6 +14,8 @@ export interface Settings {
     /** The page's meta description. */
     description: string;
   };
+  /** Request and upload limits of `/chatkit` (unset keys keep their defaults). */
+  limits?: Partial<ChatKitLimits>;
 }
 
 /**

@@ -121,7 +121,8 @@ export class ChatKitServer {
     this.store = options.store;
     this.responder = options.responder;
     this.handlers = options.handlers ?? {};
-    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    const given = Object.entries(options.limits ?? {}).filter(([, v]) => v !== undefined);
+    this.limits = { ...DEFAULT_LIMITS, ...Object.fromEntries(given) };
   }
 
   /** Handles one raw JSON body (already read with the body cap). Throws typed HTTP errors. */

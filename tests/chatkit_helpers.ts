@@ -1,0 +1,196 @@
+/**
+ * Shared helpers of the `tests/chatkit_*_test.ts` suites: the app with the fake model provider,
+ * raw SSE parsing, and request builders shaped exactly as the ChatKit web component sends them.
+ * @module
+ */
+import assert from "node:assert/strict";
+import type { ThreadItem, ThreadStreamEvent } from "../lib/chatkit/types.ts";
+import { PostgresStore } from "../lib/store/mod.ts";
+import type { OwnerStore } from "../lib/store/mod.ts";
+import { startTestApp, type TestApp } from "./support/app.ts";
+import type { TestDatabase } from "./support/db.ts";
+import { type FakeOpenAI, startFakeOpenAI } from "./support/fake_openai.ts";
+
+/** The identity every request has until sign-in lands (routes/_middleware.ts). */
+export const LOCAL_OWNER = "anon:local";
+
+/** The app wired to a loopback fake of the model provider. */
+export interface Harness {
+  app: TestApp;
+  fake: FakeOpenAI;
+  db: TestDatabase;
+  /** The store as the requests' owner sees it (for setup and checks). */
+  store: OwnerStore;
+  /** POSTs a JSON body (or raw string) to /chatkit. */
+  post(body: unknown, init?: RequestInit): Promise<Response>;
+  /** POSTs a streaming request and parses the raw SSE answer. */
+  stream(body: unknown): Promise<ThreadStreamEvent[]>;
+  /** POSTs a non-streaming request; asserts 200 + JSON and returns the body. */
+  json<T = Record<string, unknown>>(body: unknown): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Starts the app against `db` with the fake model provider. */
+export async function startHarness(
+  db: TestDatabase,
+  options: {
+    settings?: Parameters<typeof startTestApp>[0]["settings"];
+    env?: Record<string, string>;
+  } = {},
+): Promise<Harness> {
+  const fake = await startFakeOpenAI();
+  let app: TestApp;
+  try {
+    app = await startTestApp({
+      db,
+      env: { OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: "test-key", ...options.env },
+      settings: options.settings,
+    });
+  } catch (error) {
+    await fake.close();
+    throw error;
+  }
+  const post = (body: unknown, init: RequestInit = {}) =>
+    app.fetch("/chatkit", {
+      method: "POST",
+      headers: { "content-type": "application/json", "accept-language": "en-US" },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+      ...init,
+    });
+  return {
+    app,
+    fake,
+    db,
+    store: new PostgresStore(db.sql).forOwner(LOCAL_OWNER),
+    post,
+    async stream(body) {
+      const res = await post(body);
+      assert.equal(res.status, 200, `stream status (${await peek(res)})`);
+      assert.equal(res.headers.get("content-type"), "text/event-stream");
+      return parseSse(new Uint8Array(await res.arrayBuffer()));
+    },
+    async json<T>(body: unknown) {
+      const res = await post(body);
+      const text = await res.text();
+      assert.equal(res.status, 200, `status of ${JSON.stringify(body).slice(0, 120)}: ${text}`);
+      assert.equal(res.headers.get("content-type"), "application/json");
+      assert.ok(!text.includes("null"), `no null in ${text}`);
+      return JSON.parse(text) as T;
+    },
+    async close() {
+      await app.close();
+      await fake.close();
+    },
+  };
+}
+
+async function peek(res: Response): Promise<string> {
+  if (res.status === 200) return "ok";
+  return await res.clone().text();
+}
+
+/**
+ * Parses raw SSE bytes strictly as the reference writes them: every frame is exactly
+ * `data: <one-line JSON>\n\n`, nothing else (no `event:`/`id:`/comments), no `null` anywhere.
+ */
+export function parseSse(bytes: Uint8Array): ThreadStreamEvent[] {
+  const text = new TextDecoder().decode(bytes);
+  if (text === "") return [];
+  assert.ok(text.endsWith("\n\n"), "stream ends after a complete frame");
+  const frames = text.slice(0, -2).split("\n\n");
+  return frames.map((frame) => {
+    assert.ok(frame.startsWith("data: "), `frame starts with "data: ": ${frame.slice(0, 60)}`);
+    const json = frame.slice(6);
+    assert.ok(!json.includes("\n"), "one line per frame");
+    const event = JSON.parse(json);
+    assert.ok(!json.includes(":null"), `no null values: ${json}`);
+    return event as ThreadStreamEvent;
+  });
+}
+
+/** `params.input` as the web component sends it. */
+export function userInput(text: string, extra: Record<string, unknown> = {}) {
+  return {
+    content: [{ type: "input_text", text }],
+    attachments: [],
+    inference_options: {},
+    ...extra,
+  };
+}
+
+/** A `threads.create` request. */
+export function createRequest(text: string, extra: Record<string, unknown> = {}) {
+  return { type: "threads.create", params: { input: userInput(text, extra) }, metadata: {} };
+}
+
+/** A `threads.add_user_message` request. */
+export function addMessageRequest(threadId: string, text: string) {
+  return {
+    type: "threads.add_user_message",
+    params: { thread_id: threadId, input: userInput(text) },
+  };
+}
+
+/** Event types in order. */
+export function types(events: ThreadStreamEvent[]): string[] {
+  return events.map((e) =>
+    e.type === "thread.item.updated"
+      ? `updated:${e.update.type.split(".").pop()}`
+      : e.type === "thread.item.added" || e.type === "thread.item.done"
+      ? `${e.type.slice(12)}:${e.item.type}`
+      : e.type
+  );
+}
+
+/** Concatenated text deltas of one item. */
+export function deltaText(events: ThreadStreamEvent[], itemId: string): string {
+  return events.map((e) =>
+    e.type === "thread.item.updated" && e.item_id === itemId &&
+      e.update.type === "assistant_message.content_part.text_delta"
+      ? e.update.delta
+      : ""
+  ).join("");
+}
+
+/** The `thread.item.done` item of a type (the last one). */
+export function doneItem<T extends ThreadItem["type"]>(
+  events: ThreadStreamEvent[],
+  type: T,
+): Extract<ThreadItem, { type: T }> {
+  const found = events.filter((e) => e.type === "thread.item.done" && e.item.type === type);
+  assert.ok(found.length > 0, `a done ${type} in ${types(events).join(", ")}`);
+  return (found.at(-1) as { item: ThreadItem }).item as Extract<ThreadItem, { type: T }>;
+}
+
+/** Text of an assistant message. */
+export function assistantText(item: ThreadItem): string {
+  assert.equal(item.type, "assistant_message");
+  return item.type === "assistant_message" ? item.content.map((c) => c.text).join("") : "";
+}
+
+/** Row counts of every ChatKit table (to prove a refused request changed nothing). */
+export async function tableCounts(db: TestDatabase): Promise<Record<string, number>> {
+  const rows = await db.sql`
+    select (select count(*) from threads)::int as threads,
+           (select count(*) from thread_items)::int as items,
+           (select count(*) from item_feedback)::int as feedback,
+           (select count(*) from attachments)::int as attachments,
+           (select coalesce(sum(length(payload::text)), 0)::bigint::text from thread_items) as item_bytes,
+           (select coalesce(string_agg(coalesce(title, '') || status::text, ',' order by id), '')
+              from threads) as thread_state`;
+  return { ...rows[0] } as Record<string, number>;
+}
+
+/** Waits until `check` passes (for effects that land after the response ended). */
+export async function eventually(check: () => Promise<void>, timeoutMs = 5_000): Promise<void> {
+  const start = Date.now();
+  while (true) {
+    try {
+      await check();
+      return;
+    } catch (error) {
+      if (Date.now() - start > timeoutMs) throw error;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+}
