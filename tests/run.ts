@@ -82,9 +82,15 @@ async function countResults(): Promise<{ passed: number; failed: number; skipped
     return null;
   }
   let passed = 0, failed = 0, skipped = 0;
-  // Each <testcase> is one test (steps are nested inside theirs); its children say how it ended.
-  for (const match of xml.matchAll(/<testcase\b[^>]*?(\/>|>([\s\S]*?)<\/testcase>)/g)) {
-    const body = match[2] ?? "";
+  // Steps appear as test cases named "<test> &gt; <step>"; count tests only, as Deno does.
+  const cases = [...xml.matchAll(/<testcase name="([^"]*)"[^>]*?(\/>|>([\s\S]*?)<\/testcase>)/g)];
+  const names = new Set(cases.map((c) => c[1]));
+  const isStep = (name: string) =>
+    name.split(" &gt; ").some((_, i, parts) =>
+      i > 0 && names.has(parts.slice(0, i).join(" &gt; "))
+    );
+  for (const [, name, , body = ""] of cases) {
+    if (isStep(name)) continue;
     if (/<(failure|error)\b/.test(body)) failed++;
     else if (/<skipped\b/.test(body)) skipped++;
     else passed++;
