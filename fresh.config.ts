@@ -26,4 +26,25 @@ export default defineConfig({
       "text/plain",
     ],
   },
+  agent: {
+    // The assistant's name and system prompt. Which provider and model answer comes from the
+    // environment: OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_API, MODEL, TITLE_MODEL, GEMINI_API_KEY.
+    name: "Assistant",
+    instructions: "You are a helpful assistant. Answer clearly and concisely, using Markdown " +
+      "where it helps.",
+    // Passed to every model request, e.g. { temperature: 0.3, maxTokens: 2000 } or
+    // { reasoning: { effort: "low" } } for reasoning models.
+    modelSettings: {},
+    // Tools the model may call: `tool({ name, description, parameters, execute })` from
+    // "@openai/agents". Each call is shown in the chat as a workflow step.
+    tools: [],
+    // History sent with each message: the newest turns that fit both limits.
+    history: { maxTurns: 30, maxChars: 60_000 },
+    // Automatic thread titles, written by TITLE_MODEL alongside the first reply.
+    title: { enabled: true, maxLength: 60, timeoutMs: 15_000 },
+    // How long to wait for the provider's first event, and for the next one once streaming.
+    timeouts: { firstEventMs: 120_000, idleMs: 60_000 },
+    // Retries of a failed request before anything streamed (rate limits, 5xx, connection errors).
+    maxRetries: 2,
+  },
 });

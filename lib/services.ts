@@ -3,6 +3,8 @@
  * `ctx.state.services`. Each feature adds its service here.
  * @module
  */
+import { createResponder } from "./agent/mod.ts";
+import type { Responder } from "./chatkit/responder.ts";
 import { ChatKitServer } from "./chatkit/server.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/mod.ts";
@@ -15,6 +17,8 @@ export interface Services {
   db: Database;
   /** The ChatKit protocol server behind `POST /chatkit` (its `responder` is the assistant). */
   chatkit: ChatKitServer;
+  /** The assistant answering each turn (from the provider env vars and `settings.agent`). */
+  responder: Responder;
 }
 
 /** Builds the services from the parsed environment, the settings and the open database. */
@@ -23,6 +27,11 @@ export function createServices(
   settings: Settings,
   db: Database,
 ): Promise<Services> {
-  const chatkit = new ChatKitServer({ store: new PostgresStore(db.sql), limits: settings.limits });
-  return Promise.resolve({ config, settings, db, chatkit });
+  const responder = createResponder(config, settings.agent);
+  const chatkit = new ChatKitServer({
+    store: new PostgresStore(db.sql),
+    limits: settings.limits,
+    responder,
+  });
+  return Promise.resolve({ config, settings, db, chatkit, responder });
 }

@@ -1,3 +1,4 @@
+import type { AgentSettings } from "./agent/settings.ts";
 import type { ChatKitLimits } from "./chatkit/server.ts";
 
 /**
@@ -16,6 +17,8 @@ export interface Settings {
   };
   /** Request and upload limits of `/chatkit` (unset keys keep their defaults). */
   limits?: Partial<ChatKitLimits>;
+  /** The assistant: name, instructions, model settings, history budget, titles (unset keys keep their defaults). */
+  agent?: AgentSettings;
 }
 
 /**

@@ -1,0 +1,211 @@
+/**
+ * Thread items → the agent's input, within a history budget that keeps the newest turns.
+ *
+ * Conversion rules:
+ * - user messages: their text, `@tag` for tags, the quoted text and attachment names as context;
+ * - assistant messages: their text;
+ * - completed client tool calls: a function call and its output;
+ * - widgets: a short assistant note with their copy text;
+ * - hidden context (e.g. the "cancelled" note): a user-role note marked as not typed by the user;
+ * - answered structured input: a user-role summary of the answers;
+ * - everything else (workflows, tasks, images, end-of-turn markers, pending tool calls): skipped.
+ * @module
+ */
+import type { AgentInputItem } from "@openai/agents";
+import type { ThreadItem, UserMessageItem } from "../chatkit/types.ts";
+import type { HistoryBudget } from "./settings.ts";
+
+/** The smallest page size of history reads (the store clamps to 100). */
+const PAGE_SIZE = 100;
+
+/** The text a user message contributes (tags as `@text`). */
+export function userMessageText(item: UserMessageItem): string {
+  return item.content
+    .map((part) => (part.type === "input_text" ? part.text : `@${part.text}`))
+    .join("");
+}
+
+function noteText(content: unknown): string {
+  if (typeof content === "string") return content;
+  try {
+    return JSON.stringify(content);
+  } catch {
+    return String(content);
+  }
+}
+
+function contextNote(text: string): AgentInputItem {
+  return {
+    role: "user",
+    content: `[Context for the assistant, not written by the user]\n${text}`,
+  };
+}
+
+function assistantText(text: string): AgentInputItem {
+  return { role: "assistant", status: "completed", content: [{ type: "output_text", text }] };
+}
+
+/** Converts one thread item into zero or more agent input items. */
+export function itemToAgentInput(item: ThreadItem): AgentInputItem[] {
+  switch (item.type) {
+    case "user_message": {
+      const parts: string[] = [];
+      if (item.quoted_text) parts.push(`(Quoting: "${item.quoted_text}")`);
+      if (item.attachments.length) {
+        parts.push(
+          `(Attached: ${item.attachments.map((a) => `${a.name} [${a.mime_type}]`).join(", ")})`,
+        );
+      }
+      parts.push(userMessageText(item));
+      const text = parts.join("\n");
+      return text.trim() ? [{ role: "user", content: text }] : [];
+    }
+    case "assistant_message": {
+      const text = item.content.map((part) => part.text).join("");
+      return text ? [assistantText(text)] : [];
+    }
+    case "client_tool_call": {
+      if (item.status !== "completed") return [];
+      return [
+        {
+          type: "function_call",
+          callId: item.call_id,
+          name: item.name,
+          arguments: JSON.stringify(item.arguments ?? {}),
+          status: "completed",
+        },
+        {
+          type: "function_call_result",
+          callId: item.call_id,
+          name: item.name,
+          status: "completed",
+          output: typeof item.output === "string" ? item.output : noteText(item.output ?? null),
+        },
+      ];
+    }
+    case "widget": {
+      const text = item.copy_text ?? noteText(item.widget).slice(0, 2000);
+      return [assistantText(`[Widget shown to the user] ${text}`)];
+    }
+    case "hidden_context_item":
+    case "sdk_hidden_context":
+      return [contextNote(noteText(item.content))];
+    case "structured_input": {
+      if (item.status === "pending") return [];
+      const answers = item.inputs.map((q) => {
+        const a = q.answer;
+        const value = !a || a.skipped || !a.values?.length ? "(skipped)" : a.values.join(", ");
+        return `${q.question}: ${value}`;
+      });
+      return [contextNote(`The user answered the questions:\n${answers.join("\n")}`)];
+    }
+    default:
+      return [];
+  }
+}
+
+/** Rough size of an item's text, for the history budget. */
+export function itemChars(item: ThreadItem): number {
+  let total = 0;
+  for (const input of itemToAgentInput(item) as Record<string, unknown>[]) {
+    const content = input.content ?? input.arguments ?? input.output;
+    if (typeof content === "string") total += content.length;
+    else if (Array.isArray(content)) {
+      for (const part of content) {
+        if (part && typeof part.text === "string") total += part.text.length;
+      }
+    }
+  }
+  return total;
+}
+
+/**
+ * Picks the newest whole turns of `items` (oldest first) that fit the budget. A turn starts at a
+ * user message; the newest turn is always kept, whatever its size.
+ */
+export function selectHistory(items: ThreadItem[], budget: HistoryBudget): ThreadItem[] {
+  const turns: ThreadItem[][] = [];
+  let current: ThreadItem[] = [];
+  for (const item of items) {
+    if (item.type === "user_message" && current.length) {
+      turns.push(current);
+      current = [];
+    }
+    current.push(item);
+  }
+  if (current.length) turns.push(current);
+
+  const kept: ThreadItem[][] = [];
+  let chars = 0;
+  for (let i = turns.length - 1; i >= 0; i--) {
+    const turn = turns[i];
+    const size = turn.reduce((sum, item) => sum + itemChars(item), 0);
+    if (kept.length > 0 && (kept.length >= budget.maxTurns || chars + size > budget.maxChars)) {
+      break;
+    }
+    kept.push(turn);
+    chars += size;
+  }
+  return kept.reverse().flat();
+}
+
+/** The store view the history reader needs. */
+export interface HistorySource {
+  loadThreadItems(
+    threadId: string,
+    after: string | undefined,
+    limit: number | undefined,
+    order: "asc" | "desc",
+  ): Promise<{ data: ThreadItem[]; has_more: boolean; after?: string }>;
+}
+
+/**
+ * Reads the newest items of a thread, newest first, page by page, until the budget is certainly
+ * covered, and returns them oldest first.
+ */
+export async function loadRecentItems(
+  store: HistorySource,
+  threadId: string,
+  budget: HistoryBudget,
+): Promise<ThreadItem[]> {
+  const newestFirst: ThreadItem[] = [];
+  let after: string | undefined;
+  let userMessages = 0;
+  let chars = 0;
+  let complete = false;
+  while (true) {
+    const page = await store.loadThreadItems(threadId, after, PAGE_SIZE, "desc");
+    for (const item of page.data) {
+      newestFirst.push(item);
+      chars += itemChars(item);
+      if (item.type === "user_message") userMessages++;
+    }
+    after = page.after ?? page.data.at(-1)?.id;
+    if (!page.has_more || !after) {
+      complete = true;
+      break;
+    }
+    // One turn more than the budget allows, or more text than it allows, is enough to decide.
+    if (userMessages > budget.maxTurns || chars > budget.maxChars) break;
+  }
+  const items = newestFirst.reverse();
+  if (complete) return items;
+  // The oldest turn read may be cut; drop its beginning-less part.
+  const firstUser = items.findIndex((item) => item.type === "user_message");
+  return firstUser > 0 ? items.slice(firstUser) : items;
+}
+
+/**
+ * The agent input for a turn: the thread's recent history within the budget. `input` (the new
+ * user message, normally already stored) is appended if the store did not return it.
+ */
+export async function buildAgentInput(
+  store: HistorySource,
+  threadId: string,
+  input: UserMessageItem | null,
+  budget: HistoryBudget,
+): Promise<AgentInputItem[]> {
+  const items = await loadRecentItems(store, threadId, budget);
+  if (input && !items.some((item) => item.id === input.id)) items.push(input);
+  return selectHistory(items, budget).flatMap(itemToAgentInput);
+}

@@ -1,0 +1,67 @@
+/**
+ * The assistant (issue 4): builds the ChatKit responder from the environment (provider, model) and
+ * the `agent` section of `fresh.config.ts` (name, instructions, model settings, history, titles).
+ *
+ * Everything — HTTP client, models, agents, runner — is built once here, not per request. Tracing
+ * is off unless `OPENAI_AGENTS_TRACING` is true, so no request leaves the machine except to the
+ * configured provider.
+ * @module
+ */
+import { Agent, Runner, setTracingDisabled, setTracingExportApiKey } from "@openai/agents";
+import type { Responder } from "../chatkit/responder.ts";
+import type { Config } from "../config.ts";
+import { log } from "../log.ts";
+import {
+  createModels,
+  describeProvider,
+  NO_PROVIDER_MESSAGE,
+  resolveProvider,
+} from "./provider.ts";
+import { type AgentContext, AgentResponder, UnconfiguredResponder } from "./responder.ts";
+import { type AgentSettings, resolveAgentSettings } from "./settings.ts";
+import { TitleWriter } from "./title.ts";
+
+export type { AgentContext } from "./responder.ts";
+export type { AgentSettings } from "./settings.ts";
+export { DEFAULT_AGENT_SETTINGS } from "./settings.ts";
+
+/** Builds the responder; without a provider, one that answers every turn with what to set. */
+export function createResponder(
+  config: Pick<Config, "llm">,
+  agentSettings: AgentSettings | undefined,
+): Responder {
+  const tracing = config.llm.tracing;
+  setTracingDisabled(!tracing);
+  const provider = resolveProvider(config.llm);
+  if (!provider) {
+    log.warn("agent: no model provider configured", { hint: NO_PROVIDER_MESSAGE });
+    return new UnconfiguredResponder(NO_PROVIDER_MESSAGE);
+  }
+  if (tracing && provider.kind === "openai" && !provider.baseUrl) {
+    setTracingExportApiKey(provider.apiKey);
+  }
+  const settings = resolveAgentSettings(agentSettings);
+  const models = createModels(provider, { maxRetries: settings.maxRetries });
+  const agent = new Agent<AgentContext>({
+    name: settings.name,
+    instructions: settings.instructions,
+    model: models.model,
+    modelSettings: settings.modelSettings,
+    tools: settings.tools,
+  });
+  const runner = new Runner({
+    tracingDisabled: !tracing,
+    traceIncludeSensitiveData: false,
+    workflowName: "deno-chatkit",
+  });
+  const titles = settings.title.enabled
+    ? new TitleWriter(models.titleModel, runner, settings.title)
+    : null;
+  log.info("agent: model provider", {
+    provider: describeProvider(provider),
+    model: provider.model,
+    titleModel: settings.title.enabled ? provider.titleModel : "(titles off)",
+    tracing,
+  });
+  return new AgentResponder({ provider, agent, runner, titles, settings });
+}

@@ -1,0 +1,470 @@
+import { tool } from "@openai/agents";
+import { deepStrictEqual as assertEquals, ok as assert, rejects } from "node:assert/strict";
+import { z } from "zod";
+import { CustomStreamError } from "../chatkit/errors.ts";
+import { newItemId, nowIso } from "../chatkit/ids.ts";
+import type { RespondContext } from "../chatkit/responder.ts";
+import type {
+  ThreadItem,
+  ThreadMetadata,
+  ThreadStreamEvent,
+  UserMessageItem,
+} from "../chatkit/types.ts";
+import type { LlmConfig } from "../config.ts";
+import { log } from "../log.ts";
+import type { OwnerStore } from "../store/mod.ts";
+import {
+  type FakeOpenAI,
+  requestMessages,
+  startFakeOpenAI,
+} from "../../tests/support/fake_openai.ts";
+import { createResponder } from "./mod.ts";
+import type { AgentSettings } from "./settings.ts";
+
+log.setLevel("error");
+
+/** An in-memory stand-in for the owner store: only what the responder reads. */
+function memoryStore(items: ThreadItem[]): OwnerStore {
+  return {
+    loadThreadItems(_threadId: string, after: string | undefined, limit = 20, order = "asc") {
+      const list = order === "asc" ? [...items] : [...items].reverse();
+      const start = after ? list.findIndex((i) => i.id === after) + 1 : 0;
+      const data = list.slice(start, start + limit);
+      const has_more = start + limit < list.length;
+      return Promise.resolve({ data, has_more, ...(has_more ? { after: data.at(-1)!.id } : {}) });
+    },
+  } as unknown as OwnerStore;
+}
+
+function thread(): ThreadMetadata {
+  return {
+    id: `thr_${crypto.randomUUID().slice(0, 8)}`,
+    created_at: nowIso(),
+    status: { type: "active" },
+    metadata: {},
+  };
+}
+
+function userMessage(threadId: string, text: string): UserMessageItem {
+  return {
+    id: newItemId("message"),
+    thread_id: threadId,
+    created_at: nowIso(),
+    type: "user_message",
+    content: [{ type: "input_text", text }],
+    attachments: [],
+    inference_options: {},
+  };
+}
+
+interface Setup {
+  fake: FakeOpenAI;
+  llm: LlmConfig;
+  close(): Promise<void>;
+}
+
+async function setup(api: "responses" | "chat_completions" = "responses"): Promise<Setup> {
+  const fake = await startFakeOpenAI();
+  return {
+    fake,
+    llm: { apiKey: "sk-test", baseUrl: fake.baseUrl, api, model: "fake-model", tracing: false },
+    close: () => fake.close(),
+  };
+}
+
+const FAST: AgentSettings = {
+  name: "Test",
+  instructions: "Be brief.",
+  maxRetries: 0,
+  timeouts: { firstEventMs: 2_000, idleMs: 1_000 },
+};
+
+async function collect(
+  iterable: AsyncIterable<ThreadStreamEvent>,
+  onEvent?: (e: ThreadStreamEvent) => void,
+): Promise<ThreadStreamEvent[]> {
+  const out: ThreadStreamEvent[] = [];
+  for await (const e of iterable) {
+    out.push(e);
+    onEvent?.(e);
+  }
+  return out;
+}
+
+function context(items: ThreadItem[], signal = new AbortController().signal): RespondContext {
+  return { owner: "test:owner", requestId: "req_test", signal, store: memoryStore(items) };
+}
+
+function shape(events: ThreadStreamEvent[]): string[] {
+  return events.map((e) =>
+    e.type === "thread.item.updated"
+      ? e.update.type.split(".").pop()!
+      : e.type === "thread.item.added" || e.type === "thread.item.done"
+      ? `${e.type.slice(12)}:${e.item.type}`
+      : e.type
+  );
+}
+
+for (const api of ["responses", "chat_completions"] as const) {
+  Deno.test(`AgentResponder - streams text as ChatKit events (${api})`, async () => {
+    const s = await setup(api);
+    try {
+      s.fake.enqueue({ chunks: ["Hel", "lo ", "world"], chunkDelayMs: 5 });
+      const responder = createResponder({ llm: s.llm }, FAST);
+      const t = thread();
+      const input = userMessage(t.id, "Say hello");
+      const events = await collect(responder.respond(t, input, context([input])));
+      assertEquals(shape(events), [
+        "added:assistant_message",
+        "added",
+        "text_delta",
+        "text_delta",
+        "text_delta",
+        "done",
+        "done:assistant_message",
+      ]);
+      const done = events.at(-1) as { item: ThreadItem };
+      assert(done.item.type === "assistant_message");
+      assertEquals(done.item.content, [{
+        type: "output_text",
+        text: "Hello world",
+        annotations: [],
+      }]);
+      assertEquals(done.item.thread_id, t.id);
+      assertEquals((events[0] as { item: ThreadItem }).item.id, done.item.id);
+      // Title: the fake's default is the first words of the message, quoted; quotes are trimmed.
+      assertEquals(t.title, "Say hello");
+      const reply = s.fake.replyRequests()[0];
+      assertEquals(reply.stream, true);
+      assertEquals(reply.headers.authorization, "Bearer sk-test");
+      assertEquals((reply.body as { model: string }).model, "fake-model");
+    } finally {
+      await s.close();
+    }
+  });
+}
+
+Deno.test("AgentResponder - sends the thread history, oldest first", async () => {
+  const s = await setup("chat_completions");
+  try {
+    const responder = createResponder({ llm: s.llm }, FAST);
+    const t = thread();
+    t.title = "Already titled";
+    const items: ThreadItem[] = [
+      userMessage(t.id, "first question"),
+      {
+        id: newItemId("message"),
+        thread_id: t.id,
+        created_at: nowIso(),
+        type: "assistant_message",
+        content: [{ type: "output_text", text: "first answer", annotations: [] }],
+      },
+      {
+        id: newItemId("sdk_hidden_context"),
+        thread_id: t.id,
+        created_at: nowIso(),
+        type: "sdk_hidden_context",
+        content: "The user cancelled.",
+      },
+    ];
+    const input = userMessage(t.id, "second question");
+    items.push(input);
+    await collect(responder.respond(t, input, context(items)));
+    const messages = requestMessages(s.fake.replyRequests()[0].body);
+    assertEquals(messages.map((m) => m.role), ["system", "user", "assistant", "user", "user"]);
+    assertEquals(messages[1].text, "first question");
+    assertEquals(messages[2].text, "first answer");
+    assert(messages[3].text.includes("The user cancelled."));
+    assertEquals(messages[4].text, "second question");
+    assertEquals(s.fake.titleRequests().length, 0, "no title request for a titled thread");
+    assertEquals(t.title, "Already titled");
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("AgentResponder - several messages in one response become several items", async () => {
+  const s = await setup("responses");
+  try {
+    s.fake.enqueue({
+      messages: ["First part.", "Second part."],
+      citations: [{ url: "https://example.test/doc", title: "Doc" }],
+    });
+    const responder = createResponder({ llm: s.llm }, { ...FAST, title: { enabled: false } });
+    const t = thread();
+    const input = userMessage(t.id, "two please");
+    const events = await collect(responder.respond(t, input, context([input])));
+    const done = events.filter((e) => e.type === "thread.item.done").map((e) =>
+      (e as { item: ThreadItem }).item
+    );
+    assertEquals(done.length, 2);
+    assert(done[0].type === "assistant_message" && done[1].type === "assistant_message");
+    assertEquals(done[0].content[0].text, "First part.");
+    assertEquals(done[1].content[0].text, "Second part.");
+    assertEquals(done[1].content[0].annotations, [{
+      type: "annotation",
+      source: { type: "url", url: "https://example.test/doc", title: "Doc" },
+      index: "Second part.".length,
+    }]);
+    assert(done[0].id !== done[1].id);
+    assertEquals(s.fake.titleRequests().length, 0, "titles disabled");
+  } finally {
+    await s.close();
+  }
+});
+
+for (const api of ["responses", "chat_completions"] as const) {
+  Deno.test(`AgentResponder - tool calls show as a workflow (${api})`, async () => {
+    const s = await setup(api);
+    try {
+      const weather = tool({
+        name: "get_weather",
+        description: "Weather for a city",
+        parameters: z.object({ city: z.string() }),
+        execute: ({ city }) => `Sunny in ${city}`,
+      });
+      s.fake.enqueue(
+        {
+          text: "Let me check.",
+          toolCalls: [{ name: "get_weather", arguments: '{"city":"Oslo"}' }],
+        },
+        { text: "It is sunny in Oslo." },
+      );
+      const responder = createResponder({ llm: s.llm }, {
+        ...FAST,
+        tools: [weather],
+        title: { enabled: false },
+      });
+      const t = thread();
+      const input = userMessage(t.id, "Weather in Oslo?");
+      const events = await collect(responder.respond(t, input, context([input])));
+      const kinds = shape(events);
+      const wfAdded = kinds.indexOf("added:workflow");
+      const wfDone = kinds.indexOf("done:workflow");
+      assert(wfAdded > kinds.indexOf("done:assistant_message"), kinds.join(","));
+      assert(kinds.slice(wfAdded, wfDone).includes("added"), "task added");
+      assert(wfDone < kinds.lastIndexOf("added:assistant_message"), kinds.join(","));
+      const workflow = events.find((e) =>
+        e.type === "thread.item.done" && e.item.type === "workflow"
+      );
+      assert(workflow && workflow.type === "thread.item.done" && workflow.item.type === "workflow");
+      assertEquals(workflow.item.workflow.tasks, [{
+        type: "custom",
+        title: "Using get_weather",
+        status_indicator: "complete",
+      }]);
+      const second = s.fake.replyRequests()[1];
+      assert(JSON.stringify(second.body).includes("Sunny in Oslo"), "tool output sent back");
+    } finally {
+      await s.close();
+    }
+  });
+}
+
+Deno.test("AgentResponder - provider HTTP errors become retryable stream errors", async () => {
+  const s = await setup("responses");
+  try {
+    const responder = createResponder({ llm: s.llm }, { ...FAST, title: { enabled: false } });
+    const t = thread();
+    const input = userMessage(t.id, "hi");
+    s.fake.enqueue({ status: 500 });
+    await rejects(collect(responder.respond(t, input, context([input]))), (e: unknown) => {
+      assert(e instanceof CustomStreamError);
+      assert(e.allowRetry);
+      assert(e.message.includes("HTTP 500"), e.message);
+      return true;
+    });
+    s.fake.enqueue({ status: 401, errorMessage: "Incorrect API key provided: sk-te***st" });
+    await rejects(collect(responder.respond(t, input, context([input]))), (e: unknown) => {
+      assert(e instanceof CustomStreamError);
+      assert(!e.allowRetry);
+      assert(e.message.includes("OPENAI_API_KEY"), e.message);
+      assert(!e.message.includes("sk-"), "provider text not echoed");
+      return true;
+    });
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("AgentResponder - retries a 500 before anything streamed", async () => {
+  const s = await setup("chat_completions");
+  try {
+    const responder = createResponder({ llm: s.llm }, {
+      ...FAST,
+      maxRetries: 1,
+      title: { enabled: false },
+    });
+    s.fake.enqueue({ status: 503, headers: { "retry-after-ms": "1" } }, { text: "Recovered" });
+    const t = thread();
+    const input = userMessage(t.id, "hi");
+    const events = await collect(responder.respond(t, input, context([input])));
+    const done = events.at(-1)!;
+    assert(done.type === "thread.item.done" && done.item.type === "assistant_message");
+    assertEquals(done.item.content[0].text, "Recovered");
+    assertEquals(s.fake.replyRequests().length, 2);
+  } finally {
+    await s.close();
+  }
+});
+
+for (const hang of ["before_headers", "after_headers", "stall"] as const) {
+  Deno.test(`AgentResponder - a silent provider times out (${hang})`, async () => {
+    const s = await setup("responses");
+    try {
+      const responder = createResponder({ llm: s.llm }, {
+        ...FAST,
+        timeouts: { firstEventMs: 300, idleMs: 200 },
+        title: { enabled: false },
+      });
+      s.fake.enqueue(
+        hang === "stall" ? { text: "a b c d", stallAfterChunks: 2 } : { hang },
+      );
+      const t = thread();
+      const input = userMessage(t.id, "hi");
+      const seen: ThreadStreamEvent[] = [];
+      const started = performance.now();
+      await rejects(collect(responder.respond(t, input, context([input])), (e) => seen.push(e)), (
+        e: unknown,
+      ) => {
+        assert(e instanceof CustomStreamError, String(e));
+        assert(e.allowRetry);
+        assert(/did not answer|stopped sending/.test(e.message), e.message);
+        return true;
+      });
+      const elapsed = performance.now() - started;
+      assert(elapsed < 1_500, `gave up after ${elapsed} ms`);
+      if (hang === "stall") {
+        assertEquals(
+          seen.filter((e) => e.type === "thread.item.updated" && e.update.type.endsWith("delta"))
+            .length,
+          2,
+        );
+        assertEquals(await s.fake.requests[0].finished, "aborted");
+      }
+      if (hang === "after_headers") assertEquals(await s.fake.requests[0].finished, "aborted");
+    } finally {
+      await s.close();
+    }
+  });
+}
+
+Deno.test("AgentResponder - a stream dropped mid-way is a retryable error after the partial text", async () => {
+  for (const api of ["responses", "chat_completions"] as const) {
+    const s = await setup(api);
+    try {
+      const responder = createResponder({ llm: s.llm }, { ...FAST, title: { enabled: false } });
+      s.fake.enqueue({
+        chunks: ["Partial ", "text ", "lost"],
+        dropAfterChunks: 2,
+        chunkDelayMs: 10,
+      });
+      const t = thread();
+      const input = userMessage(t.id, "hi");
+      const seen: ThreadStreamEvent[] = [];
+      await rejects(collect(responder.respond(t, input, context([input])), (e) => seen.push(e)), (
+        e: unknown,
+      ) => {
+        assert(e instanceof CustomStreamError, String(e));
+        assert(e.allowRetry);
+        assert(e.message.includes("broke off"), e.message);
+        return true;
+      });
+      const deltas = seen.flatMap((e) =>
+        e.type === "thread.item.updated" && e.update.type.endsWith("text_delta")
+          ? [(e.update as { delta: string }).delta]
+          : []
+      );
+      assertEquals(deltas.join(""), "Partial text ", api);
+    } finally {
+      await s.close();
+    }
+  }
+});
+
+Deno.test("AgentResponder - aborting the context closes the upstream request and ends quietly", async () => {
+  for (const api of ["responses", "chat_completions"] as const) {
+    const s = await setup(api);
+    try {
+      const responder = createResponder({ llm: s.llm }, FAST);
+      s.fake.enqueue({ text: "a b c d e f", stallAfterChunks: 2 });
+      s.fake.enqueueTitle({ text: "Slow title", hang: "after_headers" });
+      const t = thread();
+      const input = userMessage(t.id, "hi");
+      const controller = new AbortController();
+      let deltas = 0;
+      const started = performance.now();
+      const events = await collect(
+        responder.respond(t, input, context([input], controller.signal)),
+        (e) => {
+          if (e.type === "thread.item.updated" && e.update.type.endsWith("text_delta")) {
+            if (++deltas === 2) controller.abort();
+          }
+        },
+      );
+      assert(performance.now() - started < 1_000);
+      assert(!events.some((e) => e.type === "thread.item.done"), "nothing finished");
+      const reply = s.fake.replyRequests()[0];
+      assertEquals(await reply.finished, "aborted", api);
+      assertEquals(t.title, undefined);
+    } finally {
+      await s.close();
+    }
+  }
+});
+
+Deno.test("AgentResponder - a failing title request leaves the title unset", async () => {
+  const s = await setup("responses");
+  try {
+    const responder = createResponder({ llm: s.llm }, FAST);
+    s.fake.enqueueTitle({ status: 500 });
+    const t = thread();
+    const input = userMessage(t.id, "hello");
+    const events = await collect(responder.respond(t, input, context([input])));
+    assertEquals(events.at(-1)?.type, "thread.item.done");
+    assertEquals(t.title, undefined);
+    assertEquals(s.fake.titleRequests().length, 1);
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("AgentResponder - the title request never delays the first token", async () => {
+  const s = await setup("chat_completions");
+  try {
+    const responder = createResponder({ llm: s.llm }, FAST);
+    s.fake.enqueueTitle({ text: '"Scripted Title."', headersDelayMs: 300 });
+    s.fake.enqueue({ chunks: ["quick", " reply"], chunkDelayMs: 5 });
+    const t = thread();
+    const input = userMessage(t.id, "hello");
+    const started = performance.now();
+    let firstDelta = 0;
+    await collect(responder.respond(t, input, context([input])), (e) => {
+      if (!firstDelta && e.type === "thread.item.updated") firstDelta = performance.now() - started;
+    });
+    const total = performance.now() - started;
+    assert(firstDelta < 250, `first delta after ${firstDelta} ms`);
+    assert(total >= 280, "respond waited for the title before returning");
+    assertEquals(t.title, "Scripted Title");
+    // The title request went out alongside the reply, not after it.
+    const [title] = s.fake.titleRequests();
+    const [reply] = s.fake.replyRequests();
+    assert(Math.abs(title.receivedAt - reply.receivedAt) < 200);
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("createResponder - without a provider every turn explains what to set", async () => {
+  const responder = createResponder({ llm: { tracing: false } }, undefined);
+  const t = thread();
+  const input = userMessage(t.id, "hi");
+  await rejects(collect(responder.respond(t, input, context([input]))), (e: unknown) => {
+    assert(e instanceof CustomStreamError);
+    assert(!e.allowRetry);
+    for (const name of ["OPENAI_API_KEY", "OPENAI_BASE_URL", "GEMINI_API_KEY", "MODEL"]) {
+      assert(e.message.includes(name), `${name} in ${e.message}`);
+    }
+    return true;
+  });
+});

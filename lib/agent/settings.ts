@@ -1,0 +1,96 @@
+/**
+ * The `agent` section of `fresh.config.ts`: who the assistant is and how it talks to the model.
+ * Which provider and model it uses come from the environment instead (see `provider.ts`).
+ * @module
+ */
+import type { ModelSettings, Tool } from "@openai/agents";
+
+/** How much of a thread's history goes to the model. The newest turns are kept. */
+export interface HistoryBudget {
+  /** At most this many turns (a turn = a user message and everything after it). */
+  maxTurns: number;
+  /** At most about this many characters of text (a rough stand-in for tokens; 4 chars ≈ 1 token). */
+  maxChars: number;
+}
+
+/** Automatic thread titles. */
+export interface TitleSettings {
+  /** Ask the model for a title after the first message of a thread. */
+  enabled: boolean;
+  /** Titles longer than this are cut at a word boundary. */
+  maxLength: number;
+  /** Give up on a title after this long (the reply is never held back by it). */
+  timeoutMs: number;
+  /** Model settings for the title request (e.g. `{ maxTokens: 20 }`). */
+  modelSettings?: ModelSettings;
+}
+
+/** Time limits on the model provider. */
+export interface TimeoutSettings {
+  /** Longest wait for the provider's first event (before any text). */
+  firstEventMs: number;
+  /** Longest silence between two events once the reply streams. */
+  idleMs: number;
+}
+
+/** The `agent` section of the settings. */
+export interface AgentSettings {
+  /** The agent's name (shown in traces, when tracing is on). */
+  name: string;
+  /** The system prompt. */
+  instructions: string;
+  /** Model settings passed to every request (temperature, maxTokens, reasoning, …). */
+  modelSettings?: ModelSettings;
+  /** Tools the model may call (`tool()` from `@openai/agents`); shown as workflow steps. */
+  tools?: Tool[];
+  /** Most model calls in one turn (each tool round trip is one more). */
+  maxModelCalls?: number;
+  /** Retries of a failed provider request before anything streamed (HTTP 429/5xx, connection). */
+  maxRetries?: number;
+  history?: Partial<HistoryBudget>;
+  title?: Partial<TitleSettings>;
+  timeouts?: Partial<TimeoutSettings>;
+}
+
+/** Agent settings with every default filled in. */
+export interface ResolvedAgentSettings {
+  name: string;
+  instructions: string;
+  modelSettings: ModelSettings;
+  tools: Tool[];
+  maxModelCalls: number;
+  maxRetries: number;
+  history: HistoryBudget;
+  title: TitleSettings;
+  timeouts: TimeoutSettings;
+}
+
+/** The defaults used for anything `fresh.config.ts` leaves out. */
+export const DEFAULT_AGENT_SETTINGS: ResolvedAgentSettings = {
+  name: "Assistant",
+  instructions: "You are a helpful assistant. Answer clearly and concisely, using Markdown " +
+    "where it helps.",
+  modelSettings: {},
+  tools: [],
+  maxModelCalls: 10,
+  maxRetries: 2,
+  history: { maxTurns: 30, maxChars: 60_000 },
+  title: { enabled: true, maxLength: 60, timeoutMs: 15_000 },
+  timeouts: { firstEventMs: 120_000, idleMs: 60_000 },
+};
+
+/** Fills in defaults. */
+export function resolveAgentSettings(agent: AgentSettings | undefined): ResolvedAgentSettings {
+  const d = DEFAULT_AGENT_SETTINGS;
+  return {
+    name: agent?.name || d.name,
+    instructions: agent?.instructions ?? d.instructions,
+    modelSettings: agent?.modelSettings ?? d.modelSettings,
+    tools: agent?.tools ?? d.tools,
+    maxModelCalls: agent?.maxModelCalls ?? d.maxModelCalls,
+    maxRetries: agent?.maxRetries ?? d.maxRetries,
+    history: { ...d.history, ...agent?.history },
+    title: { ...d.title, ...agent?.title },
+    timeouts: { ...d.timeouts, ...agent?.timeouts },
+  };
+}
