@@ -41,6 +41,8 @@ try {
 
   await Deno.mkdir(OUTPUT_DIR, { recursive: true });
   await Deno.remove(JUNIT).catch(() => {});
+  // A fresh embedded-database template per run, so a PGlite upgrade never reuses an old one.
+  await Deno.remove(`${OUTPUT_DIR}/pglite-empty.tar`).catch(() => {});
   const child = new Deno.Command(Deno.execPath(), {
     args: ["test", "-A", `--junit-path=${JUNIT}`, ...Deno.args],
     env,

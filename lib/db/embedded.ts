@@ -19,10 +19,18 @@ export interface EmbeddedPostgres {
 
 /**
  * Starts PGlite in `dataDir` (created if missing), or in memory when `dataDir` is undefined.
+ * `template` (a `dumpDataDir()` tarball) starts from a copy instead of running initdb, which
+ * is several times faster (tests use it).
  */
-export async function startEmbeddedPostgres(dataDir?: string): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(
+  dataDir?: string,
+  options: { template?: Blob } = {},
+): Promise<EmbeddedPostgres> {
   if (dataDir) await Deno.mkdir(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir ? { dataDir } : {});
+  const db = await PGlite.create({
+    ...(dataDir ? { dataDir } : {}),
+    ...(options.template ? { loadDataDir: options.template } : {}),
+  });
   const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 4 });
   await server.start();
   const address = server.getServerConn();

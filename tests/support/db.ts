@@ -5,6 +5,7 @@
  * process, migrated once and shared: tests isolate themselves with fresh owner ids.
  * @module
  */
+import { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
 import type { Database, Sql } from "../../lib/db/mod.ts";
 import { startEmbeddedPostgres } from "../../lib/db/embedded.ts";
@@ -46,10 +47,41 @@ export interface ScratchDatabase extends TestDatabase {
   close(): Promise<void>;
 }
 
+let pgliteTemplate: Promise<Blob> | undefined;
+
+const TEMPLATE_FILE = "test-output/pglite-empty.tar";
+
+/**
+ * An initdb'd embedded data directory, copied for each new embedded database. It is kept in
+ * test-output/ so that each test file (Deno runs each in its own isolate) skips initdb.
+ */
+function emptyPgliteTemplate(): Promise<Blob> {
+  pgliteTemplate ??= (async () => {
+    try {
+      return new Blob([await Deno.readFile(TEMPLATE_FILE)]);
+    } catch { /* not made yet */ }
+    const db = await PGlite.create();
+    try {
+      const dump = await db.dumpDataDir("none");
+      await Deno.mkdir("test-output", { recursive: true });
+      // Written aside and renamed, so a concurrent reader never sees half a file.
+      const partial = `${TEMPLATE_FILE}.${crypto.randomUUID()}`;
+      await Deno.writeFile(partial, new Uint8Array(await dump.arrayBuffer()));
+      await Deno.rename(partial, TEMPLATE_FILE);
+      return dump;
+    } finally {
+      await db.close();
+    }
+  })();
+  return pgliteTemplate;
+}
+
 /** A new, empty, unmigrated database of the given kind. */
 export async function emptyDatabase(kind: DatabaseKind): Promise<ScratchDatabase> {
   if (kind === "pglite") {
-    const embedded = await startEmbeddedPostgres();
+    const embedded = await startEmbeddedPostgres(undefined, {
+      template: await emptyPgliteTemplate(),
+    });
     const sql = postgres(embedded.url, { max: 1, onnotice: () => {} });
     return {
       sql,
