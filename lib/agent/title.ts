@@ -40,7 +40,8 @@ export function cleanTitle(raw: string, maxLength: number): string | undefined {
   const chars = [...text];
   if (chars.length > maxLength) {
     const cut = chars.slice(0, maxLength).join("");
-    const space = cut.lastIndexOf(" ");
+    // Cut at the last word boundary (the cut itself is one when a space follows it).
+    const space = chars[maxLength] === " " ? cut.length : cut.lastIndexOf(" ");
     text = (space >= maxLength / 2 ? cut.slice(0, space) : cut).replace(/[\s.:;,\-–]+$/, "");
   }
   return text || undefined;
