@@ -145,7 +145,7 @@ class PostgresOwnerStore implements OwnerStore {
     const ids = unique(attachmentIds);
     await sql`
       with t as (${insertThread} returning id, owner_id)
-      ${ids.length ? sql`, a as (${this.#stampAttachments(ids, thread.id)})` : sql``}
+      ${ids.length ? sql`, a as (${this.#stampAttachments(ids, thread.id, true)})` : sql``}
       insert into thread_items (id, thread_id, owner_id, type, payload, created_at)
       select ${firstItem.id}, t.id, t.owner_id, ${firstItem.type}, ${sql.json(firstItem as Json)},
              ${firstItem.created_at}::text::timestamptz
@@ -206,13 +206,16 @@ class PostgresOwnerStore implements OwnerStore {
     return page(rows.map((r) => r.payload), n);
   }
 
-  #stampAttachments(ids: string[], threadId: string) {
+  /** Stamps attachments with their thread (`threadIsNew`: the thread is inserted by the same statement). */
+  #stampAttachments(ids: string[], threadId: string, threadIsNew = false) {
     const sql = this.#sql;
+    const owned = threadIsNew
+      ? sql``
+      : sql`and exists (select 1 from threads where id = ${threadId} and owner_id = ${this.owner})`;
     return sql`
       update attachments
       set thread_id = ${threadId}, payload = jsonb_set(payload, '{thread_id}', to_jsonb(${threadId}::text))
-      where owner_id = ${this.owner} and id = any(${ids}::text[])
-        and exists (select 1 from threads where id = ${threadId} and owner_id = ${this.owner})
+      where owner_id = ${this.owner} and id = any(${ids}::text[]) ${owned}
       returning id`;
   }
 
