@@ -36,9 +36,9 @@ export interface TimeoutSettings {
 /** The `agent` section of the settings. */
 export interface AgentSettings {
   /** The agent's name (shown in traces, when tracing is on). */
-  name: string;
+  name?: string;
   /** The system prompt. */
-  instructions: string;
+  instructions?: string;
   /** Model settings passed to every request (temperature, maxTokens, reasoning, …). */
   modelSettings?: ModelSettings;
   /** Tools the model may call (`tool()` from `@openai/agents`); shown as workflow steps. */
