@@ -7,7 +7,13 @@
  * configured provider.
  * @module
  */
-import { Agent, Runner, setTracingDisabled, setTracingExportApiKey } from "@openai/agents";
+import {
+  Agent,
+  getDefaultModelSettings,
+  Runner,
+  setTracingDisabled,
+  setTracingExportApiKey,
+} from "@openai/agents";
 import type { Responder } from "../chatkit/responder.ts";
 import type { Config } from "../config.ts";
 import { log } from "../log.ts";
@@ -46,7 +52,8 @@ export function createResponder(
     name: settings.name,
     instructions: settings.instructions,
     model: models.model,
-    modelSettings: settings.modelSettings,
+    // The SDK's defaults for known model names (e.g. reasoning effort for GPT-5), then ours.
+    modelSettings: { ...getDefaultModelSettings(provider.model), ...settings.modelSettings },
     tools: settings.tools,
   });
   const runner = new Runner({
@@ -55,7 +62,13 @@ export function createResponder(
     workflowName: "deno-chatkit",
   });
   const titles = settings.title.enabled
-    ? new TitleWriter(models.titleModel, runner, settings.title)
+    ? new TitleWriter(models.titleModel, runner, {
+      ...settings.title,
+      modelSettings: {
+        ...getDefaultModelSettings(provider.titleModel),
+        ...settings.title.modelSettings,
+      },
+    })
     : null;
   log.info("agent: model provider", {
     provider: describeProvider(provider),

@@ -2,6 +2,7 @@ import { getDefaultModel } from "@openai/agents";
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { loadConfig } from "../config.ts";
 import { describeProvider, GEMINI_BASE_URL, resolveProvider } from "./provider.ts";
+import { DEFAULT_AGENT_SETTINGS, resolveAgentSettings } from "./settings.ts";
 
 const llm = (env: Record<string, string>) => loadConfig(env, "development").llm;
 
@@ -59,5 +60,18 @@ Deno.test("loadConfig - provider variables are validated and tracing is opt-in",
     } catch (e) {
       assert((e as Error).message.startsWith(`${name}:`), (e as Error).message);
     }
+  }
+});
+
+Deno.test("resolveAgentSettings - fills defaults and names a bad value", () => {
+  const s = resolveAgentSettings({ history: { maxTurns: 3 }, timeouts: { idleMs: undefined } });
+  assertEquals(s.history, { maxTurns: 3, maxChars: DEFAULT_AGENT_SETTINGS.history.maxChars });
+  assertEquals(s.timeouts, DEFAULT_AGENT_SETTINGS.timeouts);
+  assertEquals(s.name, DEFAULT_AGENT_SETTINGS.name);
+  try {
+    resolveAgentSettings({ timeouts: { idleMs: 0 } });
+    assert(false, "accepted");
+  } catch (e) {
+    assert((e as Error).message.includes("agent.timeouts.idleMs"), (e as Error).message);
   }
 });

@@ -36,24 +36,48 @@ export interface AgentResponderOptions {
   settings: ResolvedAgentSettings;
 }
 
-/** Restartable silence timer: aborts the run when the provider stays quiet too long. */
+/**
+ * Silence timer: aborts the run when the provider stays quiet too long. `touch()` on every event
+ * only records the time; the single timer re-arms itself for the remainder when it fires early,
+ * so there is one timer per silence period, not one per event.
+ */
 class Watchdog {
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #last = 0;
+  #ms = 0;
+  #phase: "first_event" | "idle" = "first_event";
   fired: ProviderTimeoutError | null = null;
 
   constructor(readonly controller: AbortController) {}
 
+  /** Starts (or restarts) the timer for a phase. */
   arm(phase: "first_event" | "idle", ms: number) {
     this.stop();
-    this.#timer = setTimeout(() => {
-      this.fired = new ProviderTimeoutError(phase, ms);
-      this.controller.abort(this.fired);
-    }, ms);
+    this.#phase = phase;
+    this.#ms = ms;
+    this.#last = performance.now();
+    this.#schedule(ms);
+  }
+
+  /** Records activity; (re)starts the idle phase if the timer is not running. */
+  touch(idleMs: number) {
+    if (this.#timer === undefined || this.#phase !== "idle") return this.arm("idle", idleMs);
+    this.#last = performance.now();
   }
 
   stop() {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+  }
+
+  #schedule(delay: number) {
+    this.#timer = setTimeout(() => {
+      const quiet = performance.now() - this.#last;
+      if (quiet < this.#ms) return this.#schedule(this.#ms - quiet);
+      this.#timer = undefined;
+      this.fired = new ProviderTimeoutError(this.#phase, this.#ms);
+      this.controller.abort(this.fired);
+    }, Math.max(1, delay));
   }
 }
 
@@ -121,7 +145,7 @@ export class AgentResponder implements Responder {
           if (event.name === "tool_output" && toolsRunning > 0) toolsRunning--;
         }
         if (toolsRunning > 0) watchdog.stop();
-        else watchdog.arm("idle", settings.timeouts.idleMs);
+        else watchdog.touch(settings.timeouts.idleMs);
         for (const out of converter.push(event)) yield out;
       }
       watchdog.stop();

@@ -1,4 +1,4 @@
-import { tool } from "@openai/agents";
+import { getGlobalTraceProvider, tool } from "@openai/agents";
 import { deepStrictEqual as assertEquals, ok as assert, rejects } from "node:assert/strict";
 import { z } from "zod";
 import { CustomStreamError } from "../chatkit/errors.ts";
@@ -467,4 +467,26 @@ Deno.test("createResponder - without a provider every turn explains what to set"
     }
     return true;
   });
+});
+
+Deno.test("createResponder - with tracing off, only the provider is contacted", async () => {
+  const s = await setup("responses");
+  const realFetch = globalThis.fetch;
+  const urls: string[] = [];
+  globalThis.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
+    urls.push(input instanceof Request ? input.url : String(input));
+    return realFetch(input, init);
+  };
+  try {
+    const responder = createResponder({ llm: s.llm }, FAST);
+    const t = thread();
+    const input = userMessage(t.id, "hello");
+    await collect(responder.respond(t, input, context([input])));
+    await getGlobalTraceProvider().forceFlush();
+    assert(urls.length >= 2, "reply and title requests seen");
+    for (const url of urls) assert(url.startsWith(s.fake.baseUrl), url);
+  } finally {
+    globalThis.fetch = realFetch;
+    await s.close();
+  }
 });

@@ -79,18 +79,38 @@ export const DEFAULT_AGENT_SETTINGS: ResolvedAgentSettings = {
   timeouts: { firstEventMs: 120_000, idleMs: 60_000 },
 };
 
-/** Fills in defaults. */
+/** Fills in defaults and checks the numbers (a bad value stops start-up, naming the setting). */
 export function resolveAgentSettings(agent: AgentSettings | undefined): ResolvedAgentSettings {
   const d = DEFAULT_AGENT_SETTINGS;
-  return {
+  const resolved: ResolvedAgentSettings = {
     name: agent?.name || d.name,
     instructions: agent?.instructions ?? d.instructions,
     modelSettings: agent?.modelSettings ?? d.modelSettings,
     tools: agent?.tools ?? d.tools,
     maxModelCalls: agent?.maxModelCalls ?? d.maxModelCalls,
     maxRetries: agent?.maxRetries ?? d.maxRetries,
-    history: { ...d.history, ...agent?.history },
-    title: { ...d.title, ...agent?.title },
-    timeouts: { ...d.timeouts, ...agent?.timeouts },
+    history: { ...d.history, ...defined(agent?.history) },
+    title: { ...d.title, ...defined(agent?.title) },
+    timeouts: { ...d.timeouts, ...defined(agent?.timeouts) },
   };
+  const check = (name: string, value: number, min: number) => {
+    if (!Number.isInteger(value) || value < min) {
+      throw new Error(`fresh.config.ts agent.${name}: expected a whole number of at least ${min}`);
+    }
+  };
+  check("maxModelCalls", resolved.maxModelCalls, 1);
+  check("maxRetries", resolved.maxRetries, 0);
+  check("history.maxTurns", resolved.history.maxTurns, 1);
+  check("history.maxChars", resolved.history.maxChars, 1);
+  check("title.maxLength", resolved.title.maxLength, 1);
+  check("title.timeoutMs", resolved.title.timeoutMs, 1);
+  check("timeouts.firstEventMs", resolved.timeouts.firstEventMs, 1);
+  check("timeouts.idleMs", resolved.timeouts.idleMs, 1);
+  return resolved;
+}
+
+/** The keys of `value` whose value is not undefined (so they do not hide defaults). */
+function defined<T extends object>(value: T | undefined): Partial<T> {
+  if (!value) return {};
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
