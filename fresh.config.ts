@@ -47,4 +47,16 @@ export default defineConfig({
     // Retries of a failed request before anything streamed (rate limits, 5xx, connection errors).
     maxRetries: 2,
   },
+  auth: {
+    // Require a verified email before sign-in. Needs `sendVerificationEmail` (see lib/auth/settings.ts).
+    requireEmailVerification: false,
+  },
+  rateLimit: {
+    // New messages (threads.create, add_user_message, retry) per signed-in user or visitor.
+    perMinute: 60,
+    perDay: 1000,
+    // The same, per client address (several people may share one address).
+    perAddressPerMinute: 300,
+    perAddressPerDay: 5000,
+  },
 });

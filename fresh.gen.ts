@@ -5,12 +5,16 @@ import * as $0 from "./routes/_404.tsx";
 import * as $1 from "./routes/_500.tsx";
 import * as $2 from "./routes/_app.tsx";
 import * as $3 from "./routes/_middleware.ts";
-import * as $4 from "./routes/chatkit.ts";
-import * as $5 from "./routes/chatkit/preview/[id].ts";
-import * as $6 from "./routes/chatkit/upload/[id].ts";
-import * as $7 from "./routes/chatkit/upload/index.ts";
-import * as $8 from "./routes/health.ts";
-import * as $9 from "./routes/index.tsx";
+import * as $4 from "./routes/api/auth/[...path].ts";
+import * as $5 from "./routes/auth/signin.tsx";
+import * as $6 from "./routes/auth/signout.ts";
+import * as $7 from "./routes/auth/signup.tsx";
+import * as $8 from "./routes/chatkit.ts";
+import * as $9 from "./routes/chatkit/preview/[id].ts";
+import * as $10 from "./routes/chatkit/upload/[id].ts";
+import * as $11 from "./routes/chatkit/upload/index.ts";
+import * as $12 from "./routes/health.ts";
+import * as $13 from "./routes/index.tsx";
 import * as $island0 from "./islands/Counter.tsx";
 
 import type { Manifest } from "./lib/fresh/types.ts";
@@ -21,12 +25,16 @@ const manifest = {
     "./routes/_500.tsx": $1,
     "./routes/_app.tsx": $2,
     "./routes/_middleware.ts": $3,
-    "./routes/chatkit.ts": $4,
-    "./routes/chatkit/preview/[id].ts": $5,
-    "./routes/chatkit/upload/[id].ts": $6,
-    "./routes/chatkit/upload/index.ts": $7,
-    "./routes/health.ts": $8,
-    "./routes/index.tsx": $9,
+    "./routes/api/auth/[...path].ts": $4,
+    "./routes/auth/signin.tsx": $5,
+    "./routes/auth/signout.ts": $6,
+    "./routes/auth/signup.tsx": $7,
+    "./routes/chatkit.ts": $8,
+    "./routes/chatkit/preview/[id].ts": $9,
+    "./routes/chatkit/upload/[id].ts": $10,
+    "./routes/chatkit/upload/index.ts": $11,
+    "./routes/health.ts": $12,
+    "./routes/index.tsx": $13,
   },
   islands: {
     "./islands/Counter.tsx": $island0,

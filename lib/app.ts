@@ -31,7 +31,7 @@ export interface AppOptions {
 
 /** A built app, not yet listening. */
 export interface App {
-  handler: (req: Request) => Promise<Response>;
+  handler: (req: Request, info?: Deno.ServeHandlerInfo) => Promise<Response>;
   services: Services;
   /** Closes the database if the app opened it. */
   close(): Promise<void>;
@@ -66,13 +66,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     const applied = await runMigrations(db.sql, await readMigrations(MIGRATIONS_DIR));
     if (applied.length > 0) log.info("migrations applied", { applied });
     const services = await createServices(config, settings, db);
-    const handler = createHandler<State>(manifest, {
+    // services.auth.wrap: client address, CORS and security headers on every response.
+    const handler = services.auth.wrap(createHandler<State>(manifest, {
       state: () => ({ services, requestId: crypto.randomUUID(), owner: "" }),
       client: await client(manifest, config),
       staticDir: `${ROOT}static`,
       errorResponse: (error, state) => errorResponse(error, state.requestId),
       onInternalError: (error, state) => logInternalError(error, state.requestId),
-    });
+    }));
     return {
       handler,
       services,

@@ -25,6 +25,36 @@ export interface Config {
   secret?: string;
   /** The model provider (see `lib/agent/provider.ts` for how these combine). */
   llm: LlmConfig;
+  /** Sign-in, origins and providers (see `lib/auth/`). */
+  auth: AuthConfig;
+  /** Overrides of `fresh.config.ts` → `rateLimit` (unset keys keep the settings' values). */
+  rateLimit: RateLimitEnv;
+}
+
+/** Sign-in and cross-origin variables. */
+export interface AuthConfig {
+  /** `BETTER_AUTH_URL`: the app's public origin (unset → the origin each request was sent to). */
+  baseUrl?: string;
+  /** `ALLOWED_ORIGINS`: comma-separated origins allowed to call the app cross-site (CORS, CSRF). */
+  allowedOrigins: string[];
+  /** `GITHUB_CLIENT_ID` + `GITHUB_CLIENT_SECRET`: GitHub sign-in when both are set. */
+  github?: { clientId: string; clientSecret: string };
+  /** `GOOGLE_CLIENT_ID` + `GOOGLE_CLIENT_SECRET`: Google sign-in when both are set. */
+  google?: { clientId: string; clientSecret: string };
+  /** `TRUST_PROXY`: take the client address from the last `X-Forwarded-For` entry. */
+  trustProxy: boolean;
+}
+
+/** Rate-limit overrides from the environment (`0` turns a limit off). */
+export interface RateLimitEnv {
+  /** `RATE_LIMIT_PER_MINUTE`: new messages per owner per minute. */
+  perMinute?: number;
+  /** `RATE_LIMIT_PER_DAY`: new messages per owner per day. */
+  perDay?: number;
+  /** `RATE_LIMIT_PER_ADDRESS_PER_MINUTE`: new messages per client address per minute. */
+  perAddressPerMinute?: number;
+  /** `RATE_LIMIT_PER_ADDRESS_PER_DAY`: new messages per client address per day. */
+  perAddressPerDay?: number;
 }
 
 /** Model-provider variables, as given (resolved by `lib/agent/provider.ts`). */
@@ -79,6 +109,25 @@ const httpUrl = z.string().refine((value) => {
   }
 }, "expected an http:// or https:// URL");
 
+const originList = z.string().transform((value, ctx) => {
+  const origins: string[] = [];
+  for (const entry of value.split(",").map((e) => e.trim()).filter(Boolean)) {
+    let url: URL | undefined;
+    try {
+      url = new URL(entry);
+    } catch { /* reported below */ }
+    if (!url || !["http:", "https:"].includes(url.protocol) || entry === "*") {
+      ctx.addIssue({
+        code: "custom",
+        message: `expected comma-separated http(s) origins such as https://example.com, got "${entry}"`,
+      });
+      return z.NEVER;
+    }
+    origins.push(url.origin);
+  }
+  return origins;
+});
+
 const flag = z.string().trim().toLowerCase().transform((value, ctx) => {
   if (["1", "true", "yes", "on"].includes(value)) return true;
   if (["0", "false", "no", "off"].includes(value)) return false;
@@ -105,6 +154,17 @@ const schema = {
   TITLE_MODEL: optional(z.string().trim().min(1)),
   GEMINI_API_KEY: optional(z.string().trim().min(1)),
   OPENAI_AGENTS_TRACING: optional(flag),
+  BETTER_AUTH_URL: optional(httpUrl),
+  ALLOWED_ORIGINS: optional(originList),
+  GITHUB_CLIENT_ID: optional(z.string().trim().min(1)),
+  GITHUB_CLIENT_SECRET: optional(z.string().trim().min(1)),
+  GOOGLE_CLIENT_ID: optional(z.string().trim().min(1)),
+  GOOGLE_CLIENT_SECRET: optional(z.string().trim().min(1)),
+  TRUST_PROXY: optional(flag),
+  RATE_LIMIT_PER_MINUTE: optional(integer(0, 1_000_000)),
+  RATE_LIMIT_PER_DAY: optional(integer(0, 100_000_000)),
+  RATE_LIMIT_PER_ADDRESS_PER_MINUTE: optional(integer(0, 1_000_000)),
+  RATE_LIMIT_PER_ADDRESS_PER_DAY: optional(integer(0, 100_000_000)),
 };
 
 /**
@@ -147,6 +207,23 @@ export function loadConfig(env: Record<string, string | undefined>, mode: Mode):
       titleModel: v.TITLE_MODEL,
       geminiApiKey: v.GEMINI_API_KEY,
       tracing: v.OPENAI_AGENTS_TRACING ?? false,
+    },
+    auth: {
+      baseUrl: v.BETTER_AUTH_URL ? new URL(v.BETTER_AUTH_URL).origin : undefined,
+      allowedOrigins: v.ALLOWED_ORIGINS ?? [],
+      github: v.GITHUB_CLIENT_ID && v.GITHUB_CLIENT_SECRET
+        ? { clientId: v.GITHUB_CLIENT_ID, clientSecret: v.GITHUB_CLIENT_SECRET }
+        : undefined,
+      google: v.GOOGLE_CLIENT_ID && v.GOOGLE_CLIENT_SECRET
+        ? { clientId: v.GOOGLE_CLIENT_ID, clientSecret: v.GOOGLE_CLIENT_SECRET }
+        : undefined,
+      trustProxy: v.TRUST_PROXY ?? false,
+    },
+    rateLimit: {
+      perMinute: v.RATE_LIMIT_PER_MINUTE,
+      perDay: v.RATE_LIMIT_PER_DAY,
+      perAddressPerMinute: v.RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
+      perAddressPerDay: v.RATE_LIMIT_PER_ADDRESS_PER_DAY,
     },
   };
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import { createResponder } from "./agent/mod.ts";
+import { AuthService } from "./auth/mod.ts";
 import type { Responder } from "./chatkit/responder.ts";
 import { ChatKitServer } from "./chatkit/server.ts";
 import type { Config } from "./config.ts";
@@ -19,6 +20,8 @@ export interface Services {
   chatkit: ChatKitServer;
   /** The assistant answering each turn (from the provider env vars and `settings.agent`). */
   responder: Responder;
+  /** Sign-in, visitors, CSRF/CORS, security headers and rate limits (lib/auth). */
+  auth: AuthService;
 }
 
 /** Builds the services from the parsed environment, the settings and the open database. */
@@ -33,5 +36,6 @@ export function createServices(
     limits: settings.limits,
     responder,
   });
-  return Promise.resolve({ config, settings, db, chatkit, responder });
+  const auth = new AuthService(config, settings, db);
+  return Promise.resolve({ config, settings, db, chatkit, responder, auth });
 }

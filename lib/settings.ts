@@ -1,4 +1,5 @@
 import type { AgentSettings } from "./agent/settings.ts";
+import type { AuthSettings, RateLimitSettings } from "./auth/settings.ts";
 import type { ChatKitLimits } from "./chatkit/server.ts";
 
 /**
@@ -19,6 +20,10 @@ export interface Settings {
   limits?: Partial<ChatKitLimits>;
   /** The assistant: name, instructions, model settings, history budget, titles (unset keys keep their defaults). */
   agent?: AgentSettings;
+  /** Sign-in options (see `lib/auth/settings.ts`). */
+  auth?: AuthSettings;
+  /** Limits on new messages, per owner and per client address (env variables override them). */
+  rateLimit?: Partial<RateLimitSettings>;
 }
 
 /**

@@ -2,6 +2,7 @@
  * The typed `ctx.state` of every request, and the `define` helpers bound to it.
  * @module
  */
+import type { AuthSession, AuthUser } from "./auth/identity.ts";
 import { createDefine } from "./fresh/define.ts";
 import type { Services } from "./services.ts";
 
@@ -12,6 +13,10 @@ export interface State {
   requestId: string;
   /** Whose data this request may touch: a user id or `anon:<id>` (set by `_middleware`). */
   owner: string;
+  /** The signed-in user (absent for anonymous visitors and expired or forged sessions). */
+  user?: AuthUser;
+  /** The session that signed the user in. */
+  session?: AuthSession;
 }
 
 export const define = createDefine<State>();

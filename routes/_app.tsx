@@ -1,3 +1,4 @@
+import { Header } from "../components/Header.tsx";
 import { asset } from "../lib/fresh/runtime.ts";
 import type { PageProps } from "../lib/fresh/types.ts";
 import type { State } from "../lib/state.ts";
@@ -16,6 +17,7 @@ export default function App({ Component, state }: PageProps<unknown, State>) {
         <link rel="icon" href={asset("/favicon.svg")} type="image/svg+xml" />
       </head>
       <body>
+        <Header state={state} />
         <Component />
       </body>
     </html>

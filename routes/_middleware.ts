@@ -1,12 +1,9 @@
+import { authMiddleware } from "../lib/auth/middleware.ts";
 import { define } from "../lib/state.ts";
 
-/** The identity every request acts as until sign-in and visitor cookies exist. */
-const LOCAL_OWNER = "anon:local";
-
-/** Runs before every route: identifies the caller and tags the response with its request id. */
-export const handler = define.middleware(async (ctx) => {
-  ctx.state.owner = LOCAL_OWNER;
-  const response = await ctx.next();
-  response.headers.set("x-request-id", ctx.state.requestId);
-  return response;
-});
+/**
+ * Runs before every route: resolves the caller into `ctx.state` (`user`, `session`, `owner`),
+ * refuses cross-site cookie requests and messages over the rate limit, gives new visitors their
+ * cookie, and tags the response with its request id (lib/auth/middleware.ts).
+ */
+export const handler = define.middleware(authMiddleware);

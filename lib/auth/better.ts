@@ -1,0 +1,103 @@
+/**
+ * better-auth, configured for this app: our postgres.js client (through kysely-postgres-js, so
+ * the embedded database's single connection is shared), email + password, GitHub and Google
+ * when their credentials are set, Bearer tokens, and its log lines routed to ours.
+ *
+ * Its tables come from `migrations/0003_auth.sql` (our runner applies it); the SQL was generated
+ * with better-auth's `compileMigrations()` (see `authMigrationSql`).
+ * @module
+ */
+import { betterAuth } from "better-auth";
+import { getMigrations } from "better-auth/db/migration";
+import { bearer } from "better-auth/plugins/bearer";
+import { PostgresJSDialect } from "kysely-postgres-js";
+import type { Config } from "../config.ts";
+import type { Sql } from "../db/mod.ts";
+import { log } from "../log.ts";
+import type { AuthSettings } from "./settings.ts";
+
+/** Where better-auth's endpoints are mounted. */
+export const AUTH_BASE_PATH = "/api/auth";
+
+/** Default lifetime of a sign-in. */
+export const DEFAULT_SESSION_SECONDS = 7 * 24 * 60 * 60;
+
+/** What better-auth needs from the app. */
+export interface BetterAuthInput {
+  sql: Sql;
+  secret: string;
+  config: Config;
+  settings: AuthSettings;
+}
+
+function options({ sql, secret, config, settings }: BetterAuthInput) {
+  const send = settings.sendVerificationEmail;
+  const socialProviders: Record<string, { clientId: string; clientSecret: string }> = {};
+  if (config.auth.github) socialProviders.github = { ...config.auth.github };
+  if (config.auth.google) socialProviders.google = { ...config.auth.google };
+  const baseUrl = config.auth.baseUrl;
+  return {
+    database: { dialect: new PostgresJSDialect({ postgres: sql }), type: "postgres" as const },
+    secret,
+    // Unset → better-auth takes the origin each request was sent to.
+    baseURL: baseUrl,
+    basePath: AUTH_BASE_PATH,
+    trustedOrigins: config.auth.allowedOrigins,
+    emailAndPassword: {
+      enabled: true,
+      autoSignIn: true,
+      minPasswordLength: settings.minPasswordLength ?? 8,
+      requireEmailVerification: Boolean(settings.requireEmailVerification && send),
+    },
+    emailVerification: send
+      ? {
+        sendOnSignUp: Boolean(settings.requireEmailVerification),
+        sendVerificationEmail: ({ user, url }: { user: VerificationUser; url: string }) =>
+          send({ user: { id: user.id, email: user.email, name: user.name }, url }),
+      }
+      : undefined,
+    socialProviders,
+    session: { expiresIn: settings.sessionSeconds ?? DEFAULT_SESSION_SECONDS },
+    plugins: [bearer()],
+    telemetry: { enabled: false },
+    advanced: {
+      // `__Secure-` cookies when the app's public URL is https (or, without one, in production).
+      useSecureCookies: baseUrl ? baseUrl.startsWith("https:") : config.mode === "production",
+    },
+    logger: {
+      level: "info" as const,
+      log(level: "debug" | "info" | "warn" | "error", message: string, ...args: unknown[]) {
+        // Only the message and error messages: never the arguments (they may hold user data).
+        const error = args.find((a): a is Error => a instanceof Error);
+        const fields = error ? { error: error.message } : undefined;
+        const text = `better-auth: ${message.replace(/^\[better-auth\]\s*/, "")}`;
+        if (/Base URL is not set/.test(message)) return; // by design: see `baseURL` above
+        log[level](text, fields);
+      },
+    },
+  };
+}
+
+interface VerificationUser {
+  id: string;
+  email: string;
+  name: string;
+}
+
+/** Builds the better-auth instance. */
+export function createBetterAuth(input: BetterAuthInput) {
+  return betterAuth(options(input));
+}
+
+/** The better-auth instance type of this app. */
+export type BetterAuth = ReturnType<typeof createBetterAuth>;
+
+/**
+ * The DDL better-auth would still run against the database (empty when
+ * `migrations/0003_auth.sql` created everything it needs).
+ */
+export async function authMigrationSql(input: BetterAuthInput): Promise<string> {
+  const { compileMigrations } = await getMigrations(options(input));
+  // With nothing to do it compiles to a lone ";".
+  return (await compileMigrations()).replace(/^[\s;]+$/, "").trim();
+}

@@ -1,0 +1,165 @@
+/**
+ * Who is calling: a better-auth session (Bearer token or session cookie, signature and expiry
+ * checked against the database) or else an anonymous visitor (signed cookie, random id).
+ * Expired, revoked and forged sessions count as no session at all.
+ * @module
+ */
+import type { Sql } from "../db/mod.ts";
+import { readCookies, serializeCookie } from "./cookies.ts";
+import { sign, unsign } from "./signing.ts";
+
+/** better-auth's session cookie, under both of its names. */
+export const SESSION_COOKIES = ["__Secure-better-auth.session_token", "better-auth.session_token"];
+/** Our anonymous visitor cookie, under both names (`__Secure-` on https). */
+export const VISITOR_COOKIES = ["__Secure-chatkit.visitor", "chatkit.visitor"];
+/** Default lifetime of the visitor cookie. */
+export const DEFAULT_VISITOR_SECONDS = 30 * 24 * 60 * 60;
+
+/** The signed-in user, as pages and handlers see it (never any credential). */
+export interface AuthUser {
+  id: string;
+  name: string;
+  email: string;
+  image?: string;
+}
+
+/** The session behind a signed-in request. */
+export interface AuthSession {
+  id: string;
+  expiresAt: Date;
+  /** How the request proved it: a cookie, or an `Authorization: Bearer` header. */
+  via: "cookie" | "bearer";
+}
+
+/** The resolved caller. */
+export interface Identity {
+  owner: string;
+  user?: AuthUser;
+  session?: AuthSession;
+  /** The visitor id from a valid visitor cookie, if the request has one. */
+  visitorId?: string;
+  /** A visitor id minted for this request (its cookie goes on the response). */
+  newVisitorId?: string;
+  /** True when the request carries our cookies and is not authenticated by a Bearer token. */
+  cookieAuthenticated: boolean;
+}
+
+const VISITOR_ID = /^[A-Za-z0-9_-]{22,64}$/;
+
+/** Owner id of an anonymous visitor. */
+export function visitorOwner(visitorId: string): string {
+  return `anon:${visitorId}`;
+}
+
+/** A new random visitor id (128 bits, base64url). */
+export function newVisitorId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_")
+    .replace(/=+$/, "");
+}
+
+/** The `Set-Cookie` value of a visitor cookie (signed), or of its deletion (`id` null). */
+export async function visitorCookie(
+  secret: string,
+  id: string | null,
+  options: { secure: boolean; maxAge: number },
+): Promise<string> {
+  const name = options.secure ? VISITOR_COOKIES[0] : VISITOR_COOKIES[1];
+  if (id === null) return serializeCookie(name, "", { secure: options.secure, maxAge: 0 });
+  return serializeCookie(name, await sign(secret, id), options);
+}
+
+/** Deletions of the visitor cookie under both names. */
+export function clearVisitorCookies(secure: boolean): string[] {
+  return VISITOR_COOKIES.filter((name) => secure || !name.startsWith("__Secure-")).map((name) =>
+    serializeCookie(name, "", { secure: name.startsWith("__Secure-"), maxAge: 0 })
+  );
+}
+
+/** The visitor id of a request's valid visitor cookie, or undefined. */
+export async function readVisitorId(secret: string, req: Request): Promise<string | undefined> {
+  const cookies = readCookies(req);
+  for (const name of VISITOR_COOKIES) {
+    const value = cookies.get(name);
+    if (!value) continue;
+    const id = await unsign(secret, value);
+    if (id && VISITOR_ID.test(id)) return id;
+  }
+  return undefined;
+}
+
+interface SessionRow {
+  session_id: string;
+  expires_at: Date;
+  user_id: string;
+  name: string;
+  email: string;
+  image: string | null;
+}
+
+/** Looks up a live session by its token (expired ones are not found). */
+export async function findSession(
+  sql: Sql,
+  token: string,
+): Promise<{ user: AuthUser; session: Omit<AuthSession, "via"> } | null> {
+  const [row] = await sql<SessionRow[]>`
+    select s.id as session_id, s."expiresAt" as expires_at,
+           u.id as user_id, u.name, u.email, u.image
+    from "session" s join "user" u on u.id = s."userId"
+    where s.token = ${token} and s."expiresAt" > now()`;
+  if (!row) return null;
+  const user: AuthUser = { id: row.user_id, name: row.name, email: row.email };
+  if (row.image) user.image = row.image;
+  return { user, session: { id: row.session_id, expiresAt: row.expires_at } };
+}
+
+/** The session token of a signed cookie value, or null when the signature is wrong. */
+export function tokenFromSignedValue(secret: string, value: string): Promise<string | null> {
+  return unsign(secret, value);
+}
+
+/**
+ * Resolves the caller of a request. A Bearer token may be the raw session token (as sign-in
+ * returns it to API clients) or the signed form (`set-auth-token`); a cookie must be signed.
+ */
+export async function resolveIdentity(sql: Sql, secret: string, req: Request): Promise<Identity> {
+  const cookies = readCookies(req);
+  const hasOurCookies = [...SESSION_COOKIES, ...VISITOR_COOKIES].some((n) => cookies.has(n));
+
+  const authorization = req.headers.get("authorization");
+  const bearer = authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
+  if (bearer) {
+    const token = bearer.includes(".") ? await unsign(secret, bearer) : bearer;
+    const found = token ? await findSession(sql, token) : null;
+    if (found) {
+      return {
+        owner: found.user.id,
+        user: found.user,
+        session: { ...found.session, via: "bearer" },
+        cookieAuthenticated: false,
+      };
+    }
+  }
+
+  for (const name of SESSION_COOKIES) {
+    const value = cookies.get(name);
+    if (!value) continue;
+    const token = await unsign(secret, value);
+    const found = token ? await findSession(sql, token) : null;
+    if (found) {
+      return {
+        owner: found.user.id,
+        user: found.user,
+        session: { ...found.session, via: "cookie" },
+        cookieAuthenticated: true,
+      };
+    }
+  }
+
+  const visitorId = await readVisitorId(secret, req);
+  if (visitorId) {
+    return { owner: visitorOwner(visitorId), visitorId, cookieAuthenticated: hasOurCookies };
+  }
+  const minted = newVisitorId();
+  return { owner: visitorOwner(minted), newVisitorId: minted, cookieAuthenticated: hasOurCookies };
+}

@@ -1,0 +1,314 @@
+/**
+ * The `auth` service: better-auth plus everything around it — caller resolution, the claim of
+ * a visitor's threads at sign-in, CSRF, CORS, security headers and message rate limits.
+ * @module
+ */
+import type { Config } from "../config.ts";
+import type { Database } from "../db/mod.ts";
+import { errorResponse } from "../errors.ts";
+import { log } from "../log.ts";
+import type { Settings } from "../settings.ts";
+import { AUTH_BASE_PATH, type BetterAuth, createBetterAuth } from "./better.ts";
+import { mutable, setCookies } from "./cookies.ts";
+import {
+  clearVisitorCookies,
+  DEFAULT_VISITOR_SECONDS,
+  findSession,
+  type Identity,
+  readVisitorId,
+  resolveIdentity,
+  SESSION_COOKIES,
+  tokenFromSignedValue,
+  visitorCookie,
+  visitorOwner,
+} from "./identity.ts";
+import { RateLimiter } from "./rate_limit.ts";
+import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from "./settings.ts";
+import {
+  addCorsHeaders,
+  addSecurityHeaders,
+  CHATKIT_CDN,
+  contentSecurityPolicy,
+  isPreflight,
+  preflightResponse,
+  rememberClientAddress,
+} from "./web.ts";
+import { ForbiddenError } from "../errors.ts";
+
+export type { AuthSession, AuthUser, Identity } from "./identity.ts";
+
+/** A request handler as `Deno.serve` calls it. */
+export type ServeHandler = (req: Request, info?: Deno.ServeHandlerInfo) => Promise<Response>;
+
+/** Sign-in providers other than email + password that are configured. */
+export type SocialProvider = "github" | "google";
+
+/** The outcome of a sign-in, sign-up or sign-out done by a page. */
+export type AuthOutcome =
+  | { ok: true; headers: Headers; userId?: string; redirectUrl?: string }
+  | { ok: false; status: number; code: string; message: string };
+
+/** The app's auth service. */
+export class AuthService {
+  readonly better: BetterAuth;
+  readonly limiter: RateLimiter;
+  readonly allowedOrigins: string[];
+  readonly baseUrl?: string;
+  readonly trustProxy: boolean;
+  readonly socialProviders: SocialProvider[];
+  readonly visitorSeconds: number;
+  readonly #sql: Database["sql"];
+  readonly #secret: string;
+  readonly #mode: Config["mode"];
+  readonly #csp: string;
+
+  constructor(config: Config, settings: Settings, db: Database) {
+    if (!config.secret) throw new Error("BETTER_AUTH_SECRET is missing (see lib/dev_secrets.ts)");
+    this.#sql = db.sql;
+    this.#secret = config.secret;
+    this.#mode = config.mode;
+    this.allowedOrigins = config.auth.allowedOrigins;
+    this.baseUrl = config.auth.baseUrl;
+    this.trustProxy = config.auth.trustProxy;
+    this.visitorSeconds = settings.auth?.visitorSeconds ?? DEFAULT_VISITOR_SECONDS;
+    this.socialProviders = [];
+    if (config.auth.github) this.socialProviders.push("github");
+    if (config.auth.google) this.socialProviders.push("google");
+    this.better = createBetterAuth({
+      sql: db.sql,
+      secret: config.secret,
+      config,
+      settings: settings.auth ?? {},
+    });
+    this.limiter = new RateLimiter(db.sql, rateLimits(settings, config));
+    const formTargets = [
+      ...(config.auth.github ? ["https://github.com"] : []),
+      ...(config.auth.google ? ["https://accounts.google.com"] : []),
+    ];
+    this.#csp = contentSecurityPolicy({
+      chatkitOrigins: chatkitOrigins(settings),
+      frameAncestors: config.auth.allowedOrigins,
+      formTargets,
+    });
+  }
+
+  /** The Content-Security-Policy every page gets. */
+  get contentSecurityPolicy(): string {
+    return this.#csp;
+  }
+
+  /** Resolves the caller of a request. */
+  resolve(req: Request): Promise<Identity> {
+    return resolveIdentity(this.#sql, this.#secret, req);
+  }
+
+  /** Whether cookies set for this request should be `Secure` (and `__Secure-` named). */
+  secureCookies(req: Request): boolean {
+    if (this.baseUrl) return this.baseUrl.startsWith("https:");
+    if (new URL(req.url).protocol === "https:") return true;
+    return this.trustProxy &&
+      req.headers.get("x-forwarded-proto")?.split(",")[0].trim() === "https";
+  }
+
+  /** The `Set-Cookie` value that gives a new visitor its cookie. */
+  newVisitorCookie(req: Request, id: string): Promise<string> {
+    return visitorCookie(this.#secret, id, {
+      secure: this.secureCookies(req),
+      maxAge: this.visitorSeconds,
+    });
+  }
+
+  /**
+   * Wraps the whole app: records the client address, answers CORS preflights, and adds CORS
+   * and security headers to every response (static files and errors included).
+   */
+  wrap(handler: (req: Request) => Promise<Response>): ServeHandler {
+    return async (req, info) => {
+      rememberClientAddress(req, info);
+      const origin = req.headers.get("origin");
+      const allowed = origin !== null && this.allowedOrigins.includes(origin);
+      let response: Response;
+      if (isPreflight(req)) {
+        response = allowed
+          ? preflightResponse(req, origin!)
+          : errorResponse(new ForbiddenError("Origin not allowed", "origin_not_allowed"));
+      } else {
+        response = mutable(await handler(req));
+      }
+      if (allowed) addCorsHeaders(response.headers, origin!);
+      addSecurityHeaders(response.headers, this.#csp);
+      return response;
+    };
+  }
+
+  /**
+   * Serves better-auth's endpoints (`/api/auth/*`). Session tokens are taken out of JSON bodies
+   * (API clients read the `set-auth-token` header instead), and a sign-in claims the visitor's
+   * threads.
+   */
+  async handleApi(req: Request): Promise<Response> {
+    const visitorId = await readVisitorId(this.#secret, req);
+    const response = mutable(await this.better.handler(req));
+    const out = await withoutTokens(response);
+    await this.#afterAuth(req, out.headers, visitorId);
+    return out;
+  }
+
+  /** Email + password sign-in for the sign-in page. */
+  signInEmail(req: Request, email: string, password: string): Promise<AuthOutcome> {
+    return this.#pageCall(req, "/sign-in/email", { email, password, rememberMe: true });
+  }
+
+  /** Email + password sign-up (signs the new user in at once) for the sign-up page. */
+  signUpEmail(req: Request, name: string, email: string, password: string): Promise<AuthOutcome> {
+    return this.#pageCall(req, "/sign-up/email", { name, email, password });
+  }
+
+  /** Starts a GitHub or Google sign-in: the outcome's `redirectUrl` is the provider's page. */
+  signInSocial(req: Request, provider: SocialProvider, callbackURL: string): Promise<AuthOutcome> {
+    return this.#pageCall(req, "/sign-in/social", {
+      provider,
+      callbackURL,
+      disableRedirect: true,
+    });
+  }
+
+  /** Signs out (deletes the session and its cookie). */
+  signOut(req: Request): Promise<AuthOutcome> {
+    return this.#pageCall(req, "/sign-out", {});
+  }
+
+  /**
+   * Calls one of better-auth's endpoints on behalf of a page's POST, as a request to the same
+   * origin (so that better-auth derives callback URLs from it), with the caller's cookies.
+   */
+  async #pageCall(req: Request, path: string, body: unknown): Promise<AuthOutcome> {
+    const visitorId = await readVisitorId(this.#secret, req);
+    const url = new URL(AUTH_BASE_PATH + path, req.url);
+    const headers = new Headers({ "content-type": "application/json", origin: url.origin });
+    for (const name of ["cookie", "user-agent", "x-forwarded-for", "accept-language"]) {
+      const value = req.headers.get(name);
+      if (value) headers.set(name, value);
+    }
+    const response = await this.better.handler(
+      new Request(url, { method: "POST", headers, body: JSON.stringify(body) }),
+    );
+    const text = await response.text();
+    let parsed: { code?: string; message?: string; url?: string } = {};
+    try {
+      parsed = JSON.parse(text);
+    } catch { /* not JSON */ }
+    if (!response.ok) {
+      return {
+        ok: false,
+        status: response.status,
+        code: parsed.code ?? "AUTH_FAILED",
+        message: parsed.message ?? "Request failed",
+      };
+    }
+    const out = new Headers();
+    for (const cookie of response.headers.getSetCookie()) out.append("set-cookie", cookie);
+    const userId = await this.#afterAuth(req, out, visitorId);
+    return { ok: true, headers: out, userId, redirectUrl: parsed.url };
+  }
+
+  /**
+   * When `headers` set a new session cookie: claims the visitor's threads for the user and
+   * clears the visitor cookie. Returns the signed-in user id, if any.
+   */
+  async #afterAuth(
+    req: Request,
+    headers: Headers,
+    visitorId: string | undefined,
+  ): Promise<string | undefined> {
+    const session = setCookies(new Response(null, { headers })).find((c) =>
+      SESSION_COOKIES.includes(c.name) && c.value !== "" && !/;\s*max-age=0(;|$)/i.test(c.raw)
+    );
+    if (!session) return undefined;
+    const token = await tokenFromSignedValue(this.#secret, decodeURIComponent(session.value));
+    const found = token ? await findSession(this.#sql, token) : null;
+    if (!found) return undefined;
+    if (visitorId) {
+      await this.claim(visitorId, found.user.id);
+      for (const cookie of clearVisitorCookies(this.secureCookies(req))) {
+        headers.append("set-cookie", cookie);
+      }
+    }
+    return found.user.id;
+  }
+
+  /**
+   * Moves everything an anonymous visitor owns (threads, items, feedback, attachments) to a
+   * user, in one transaction. Returns the number of threads moved.
+   */
+  async claim(visitorId: string, userId: string): Promise<number> {
+    const from = visitorOwner(visitorId);
+    // Only `tx` inside: the embedded database has one connection.
+    const moved = await this.#sql.begin(async (tx) => {
+      const threads = await tx`update threads set owner_id = ${userId} where owner_id = ${from}`;
+      await tx`update thread_items set owner_id = ${userId} where owner_id = ${from}`;
+      await tx`update item_feedback set owner_id = ${userId} where owner_id = ${from}`;
+      await tx`update attachments set owner_id = ${userId} where owner_id = ${from}`;
+      return threads.count;
+    });
+    if (moved > 0) log.info("visitor threads claimed", { threads: moved });
+    return moved;
+  }
+
+  /** True in production mode. */
+  get production(): boolean {
+    return this.#mode === "production";
+  }
+}
+
+/**
+ * Where the ChatKit web component comes from, when the UI uses it: `chatkit.ui` (default true)
+ * and `chatkit.builtInClient` ("always" = never load it) of `fresh.config.ts`.
+ */
+function chatkitOrigins(settings: Settings): string[] {
+  const chatkit = (settings as {
+    chatkit?: { ui?: boolean; builtInClient?: string; scriptUrl?: string };
+  }).chatkit ?? {};
+  if (chatkit.ui === false || chatkit.builtInClient === "always") return [];
+  const origins = new Set([CHATKIT_CDN]);
+  try {
+    if (chatkit.scriptUrl) origins.add(new URL(chatkit.scriptUrl).origin);
+  } catch { /* a bad URL loads nothing */ }
+  return [...origins];
+}
+
+/** The effective rate limits: settings, then environment overrides. */
+function rateLimits(settings: Settings, config: Config): RateLimitSettings {
+  const out = { ...DEFAULT_RATE_LIMITS };
+  for (const source of [settings.rateLimit ?? {}, config.rateLimit]) {
+    for (const [key, value] of Object.entries(source)) {
+      if (typeof value === "number") out[key as keyof RateLimitSettings] = value;
+    }
+  }
+  return out;
+}
+
+const TOKEN_KEYS = new Set(["token", "accessToken", "refreshToken", "idToken"]);
+
+/** A JSON response with every token-like key removed (other responses are returned as they are). */
+async function withoutTokens(response: Response): Promise<Response> {
+  if (!(response.headers.get("content-type") ?? "").includes("application/json")) return response;
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return new Response(text, { status: response.status, headers: response.headers });
+  }
+  const headers = new Headers(response.headers);
+  headers.delete("content-length");
+  return new Response(JSON.stringify(strip(body)), { status: response.status, headers });
+}
+
+function strip(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(strip);
+  if (!value || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value).filter(([k]) => !TOKEN_KEYS.has(k)).map(([k, v]) => [k, strip(v)]),
+  );
+}
