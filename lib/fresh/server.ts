@@ -44,7 +44,7 @@ interface Slot<State> {
 export function createHandler<State>(
   manifest: Manifest,
   options: HandlerOptions<State>,
-): (req: Request) => Promise<Response> {
+): (req: Request, info?: Deno.ServeHandlerInfo) => Promise<Response> {
   registerIslands(
     Object.fromEntries(
       Object.entries(manifest.islands).map(([key, mod]) => [islandName(key), mod.default]),
@@ -69,6 +69,7 @@ export function createHandler<State>(
       url,
       params,
       state,
+      info: (c.env as { info?: Deno.ServeHandlerInfo } | undefined)?.info,
       next,
       render: (data?: unknown, init?: ResponseInit) => {
         if (!route?.default) throw new HttpError(500, "This route has no page to render");
@@ -162,7 +163,7 @@ export function createHandler<State>(
     return options.errorResponse(error, state);
   });
 
-  return async (req) => await app.fetch(req);
+  return async (req, info) => await app.fetch(req, { info });
 }
 
 function registerRoute<State>(

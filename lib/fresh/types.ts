@@ -15,6 +15,8 @@ export interface FreshContext<State = Record<string, unknown>, Data = unknown> {
   params: Record<string, string>;
   /** Per-request state, filled in by middleware. */
   state: State;
+  /** The connection's details (client address), when served by `Deno.serve`. */
+  info?: Deno.ServeHandlerInfo;
   /** In middleware: run the rest of the chain and return its response. */
   next(): Promise<Response>;
   /** Render the route's page component with `data` inside `_app`. */
