@@ -169,7 +169,12 @@ class PostgresOwnerStore implements OwnerStore {
              to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at
       from threads
       where owner_id = ${this.owner} ${cursor}
-      order by ${desc ? sql`created_at desc, seq desc` : sql`created_at asc, seq asc`}
+      -- threads.created_at: a bare created_at would mean the to_char text above (no index use)
+      order by ${
+      desc
+        ? sql`threads.created_at desc, threads.seq desc`
+        : sql`threads.created_at asc, threads.seq asc`
+    }
       limit ${n + 1}`;
     return page(rows.map(toThread), n);
   }
