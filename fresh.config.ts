@@ -59,4 +59,45 @@ export default defineConfig({
     perAddressPerMinute: 300,
     perAddressPerDay: 5000,
   },
+  chatkit: {
+    // OpenAI's ChatKit web component. Without access to it (offline, CSP, blocked), the widget
+    // uses its built-in client, which speaks the same protocol to /chatkit.
+    scriptUrl: "https://cdn.platform.openai.com/deployments/chatkit/chatkit.js",
+    // "auto": ChatKit if chatkit.js defines <openai-chatkit> within loadTimeoutMs, else built-in.
+    // "always": the built-in client only (chatkit.js is never loaded).
+    builtInClient: "auto",
+    loadTimeoutMs: 5000,
+    title: "Assistant",
+    // locale: "en-US", // unset: the browser's language
+    theme: {
+      colorScheme: "system", // "system" follows the OS; or "light" / "dark"
+      radius: "round", // "pill" | "round" | "soft" | "sharp"
+      density: "normal", // "compact" | "normal" | "spacious"
+      accent: { primary: "#0f62fe", level: 1 },
+      typography: { baseSize: 16, fontFamily: "system-ui, -apple-system, 'Segoe UI', sans-serif" },
+    },
+    startScreen: {
+      greeting: "How can I help you today?",
+      prompts: [
+        { label: "What can you do?", prompt: "What can you help me with?", icon: "sparkle" },
+        {
+          label: "Explain a concept",
+          prompt: "Explain how HTTP streaming works.",
+          icon: "book-open",
+        },
+        {
+          label: "Draft a message",
+          prompt: "Help me write a short, friendly email.",
+          icon: "write",
+        },
+      ],
+    },
+    composer: {
+      placeholder: "Message the assistant…",
+      // Uploads follow `limits` above (size and types).
+      attachments: { enabled: true, maxCount: 5 },
+    },
+    history: { enabled: true, showRename: true, showDelete: true },
+    threadItemActions: { feedback: true, retry: true },
+  },
 });

@@ -15,7 +15,7 @@ import * as $10 from "./routes/chatkit/upload/[id].ts";
 import * as $11 from "./routes/chatkit/upload/index.ts";
 import * as $12 from "./routes/health.ts";
 import * as $13 from "./routes/index.tsx";
-import * as $island0 from "./islands/Counter.tsx";
+import * as $island0 from "./islands/ChatWidget.tsx";
 
 import type { Manifest } from "./lib/fresh/types.ts";
 
@@ -37,7 +37,7 @@ const manifest = {
     "./routes/index.tsx": $13,
   },
   islands: {
-    "./islands/Counter.tsx": $island0,
+    "./islands/ChatWidget.tsx": $island0,
   },
   baseUrl: import.meta.url,
 } satisfies Manifest;

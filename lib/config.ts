@@ -29,6 +29,8 @@ export interface Config {
   auth: AuthConfig;
   /** Overrides of `fresh.config.ts` → `rateLimit` (unset keys keep the settings' values). */
   rateLimit: RateLimitEnv;
+  /** `CHATKIT_DOMAIN_KEY`: the domain key `<openai-chatkit>` is given (registered with OpenAI). */
+  chatkitDomainKey?: string;
 }
 
 /** Sign-in and cross-origin variables. */
@@ -154,6 +156,7 @@ const schema = {
   TITLE_MODEL: optional(z.string().trim().min(1)),
   GEMINI_API_KEY: optional(z.string().trim().min(1)),
   OPENAI_AGENTS_TRACING: optional(flag),
+  CHATKIT_DOMAIN_KEY: optional(z.string().trim().min(1)),
   BETTER_AUTH_URL: optional(httpUrl),
   ALLOWED_ORIGINS: optional(originList),
   GITHUB_CLIENT_ID: optional(z.string().trim().min(1)),
@@ -208,6 +211,7 @@ export function loadConfig(env: Record<string, string | undefined>, mode: Mode):
       geminiApiKey: v.GEMINI_API_KEY,
       tracing: v.OPENAI_AGENTS_TRACING ?? false,
     },
+    chatkitDomainKey: v.CHATKIT_DOMAIN_KEY,
     auth: {
       baseUrl: v.BETTER_AUTH_URL ? new URL(v.BETTER_AUTH_URL).origin : undefined,
       allowedOrigins: v.ALLOWED_ORIGINS ?? [],

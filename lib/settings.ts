@@ -1,6 +1,7 @@
 import type { AgentSettings } from "./agent/settings.ts";
 import type { AuthSettings, RateLimitSettings } from "./auth/settings.ts";
 import type { ChatKitLimits } from "./chatkit/server.ts";
+import type { ChatKitSettingsInput } from "./chatkit_client/settings.ts";
 
 /**
  * The type of `fresh.config.ts`, the one file where a developer changes the app's behaviour:
@@ -20,6 +21,8 @@ export interface Settings {
   limits?: Partial<ChatKitLimits>;
   /** The assistant: name, instructions, model settings, history budget, titles (unset keys keep their defaults). */
   agent?: AgentSettings;
+  /** The chat widget: chatkit.js URL, built-in client, theme, start screen, composer, history. */
+  chatkit?: ChatKitSettingsInput;
   /** Sign-in options (see `lib/auth/settings.ts`). */
   auth?: AuthSettings;
   /** Limits on new messages, per owner and per client address (env variables override them). */

@@ -1,15 +1,55 @@
-import Counter from "../islands/Counter.tsx";
+import ChatWidget, { type ChatWidgetProps } from "../islands/ChatWidget.tsx";
+import { ANONYMOUS_IDENTITY } from "../lib/chatkit_client/memory.ts";
+import { resolveChatKitSettings } from "../lib/chatkit_client/settings.ts";
+import { DEFAULT_LIMITS } from "../lib/chatkit/server.ts";
+import { asset } from "../lib/fresh/runtime.ts";
 import type { PageProps } from "../lib/fresh/types.ts";
-import type { State } from "../lib/state.ts";
+import { define, type State } from "../lib/state.ts";
 
-/** The start page. */
-export default function Home({ state }: PageProps<unknown, State>) {
+/** The domain key used when `CHATKIT_DOMAIN_KEY` is unset (fine on localhost). */
+const DEVELOPMENT_DOMAIN_KEY = "domain_pk_localhost_dev";
+
+/** The signed-in user, once the auth middleware sets one. */
+type MaybeSignedIn = State & { user?: { id: string; name?: string } };
+
+interface HomeData {
+  widget: ChatWidgetProps;
+}
+
+export const handler = define.handlers<HomeData>({
+  async GET(ctx) {
+    const { services } = ctx.state;
+    const user = (ctx.state as MaybeSignedIn).user;
+    const settings = resolveChatKitSettings(services.settings.chatkit);
+    const limits = { ...DEFAULT_LIMITS, ...services.settings.limits };
+    const widget: ChatWidgetProps = {
+      settings,
+      domainKey: services.config.chatkitDomainKey ?? DEVELOPMENT_DOMAIN_KEY,
+      identity: user ? { key: user.id, name: user.name } : { key: ANONYMOUS_IDENTITY },
+      attachments: { maxSize: limits.maxAttachmentBytes, mimeTypes: limits.attachmentMimeTypes },
+    };
+    if (user) {
+      // A signed-in user with nothing remembered on this device reopens their latest thread.
+      const page = await services.chatkit.store.forOwner(ctx.state.owner).loadThreads(
+        1,
+        undefined,
+        "desc",
+      );
+      if (page.data[0]) widget.latestThreadId = page.data[0].id;
+    }
+    return ctx.render({ widget });
+  },
+});
+
+/** The start page, with the chat launcher. */
+export default function Home({ state, data }: PageProps<HomeData, State>) {
   const { site } = state.services.settings;
   return (
     <main class="page">
+      <link rel="stylesheet" href={asset("/chat.css")} />
       <h1>{site.title}</h1>
       <p>{site.description}</p>
-      <Counter label="This page is interactive" />
+      <ChatWidget {...data.widget} />
     </main>
   );
 }

@@ -1,0 +1,94 @@
+/**
+ * The chat widget: a floating launcher that opens a chat panel. The panel shows OpenAI's
+ * `<openai-chatkit>` when `chatkit.js` loads in time, else (or when configured) the built-in
+ * client; both talk to `/chatkit`. The current thread is remembered per identity, and the
+ * widget remounts when the identity changes (sign-in / sign-out).
+ * @module
+ */
+import { useCallback, useMemo, useState } from "preact/hooks";
+import { BuiltInChat } from "../components/chat/BuiltInChat.tsx";
+import { ChatKitMount } from "../components/chat/ChatKitMount.tsx";
+import { Launcher } from "../components/chat/Launcher.tsx";
+import { useClientMode } from "../components/chat/loader.ts";
+import { PanelHeader } from "../components/chat/PanelHeader.tsx";
+import { themeStyle, useColorScheme } from "../components/chat/theme.ts";
+import type { ChatWidgetProps } from "../components/chat/types.ts";
+import { createApiFetch } from "../lib/chatkit_client/fetch.ts";
+import { ThreadMemory } from "../lib/chatkit_client/memory.ts";
+
+export type { ChatWidgetProps } from "../components/chat/types.ts";
+
+function Widget(props: ChatWidgetProps) {
+  const { settings } = props;
+  const [open, setOpen] = useState(false);
+  const [mounted, setMounted] = useState(false);
+  const mode = useClientMode(settings);
+  const scheme = useColorScheme(settings.theme.colorScheme);
+  const memory = useMemo(() => new ThreadMemory(props.identity.key), [props.identity.key]);
+  const apiFetch = useMemo(() => createApiFetch({ authToken: props.authToken }), [
+    props.authToken,
+  ]);
+  const style = useMemo(() => themeStyle(settings.theme), [settings.theme]);
+  const onOpen = useCallback(() => {
+    setMounted(true);
+    setOpen(true);
+  }, []);
+  const onClose = useCallback(() => setOpen(false), []);
+
+  return (
+    <div
+      class="ck-root"
+      data-color-scheme={scheme}
+      data-radius={settings.theme.radius}
+      data-density={settings.theme.density}
+      data-client={mode}
+      style={style}
+    >
+      <Launcher
+        open={open}
+        mounted={mounted}
+        onOpen={onOpen}
+        onClose={onClose}
+        title={settings.title}
+      >
+        {mode === "chatkit"
+          ? (
+            <ChatKitMount
+              settings={settings}
+              domainKey={props.domainKey}
+              apiFetch={apiFetch}
+              memory={memory}
+              fallbackThreadId={props.latestThreadId}
+              colorScheme={scheme}
+              attachments={props.attachments}
+              onClose={onClose}
+            />
+          )
+          : mode === "builtin"
+          ? (
+            <BuiltInChat
+              settings={settings}
+              apiFetch={apiFetch}
+              memory={memory}
+              fallbackThreadId={props.latestThreadId}
+              onClose={onClose}
+            />
+          )
+          : (
+            <div class="ck-surface">
+              <PanelHeader title={settings.title} onClose={onClose} />
+              <div class="ck-loading" role="status">
+                <span class="ck-spinner" aria-hidden="true" />
+                <span class="ck-sr-only">Loading chat</span>
+              </div>
+            </div>
+          )}
+      </Launcher>
+    </div>
+  );
+}
+
+/** The island: keyed by identity so that signing in or out starts over with that identity. */
+export default function ChatWidget(props: ChatWidgetProps) {
+  return <Widget key={props.identity.key} {...props} />;
+}

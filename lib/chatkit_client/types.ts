@@ -1,0 +1,19 @@
+/**
+ * The wire types the browser client works with: the same definitions the server uses
+ * (type-only imports, erased from the browser bundle).
+ * @module
+ */
+export type {
+  AssistantMessageContent,
+  AssistantMessageItem,
+  ItemUpdate,
+  Page,
+  Thread,
+  ThreadItem,
+  ThreadMetadata,
+  ThreadStatus,
+  ThreadStreamEvent,
+  UserMessageContent,
+  UserMessageInput,
+  UserMessageItem,
+} from "../chatkit/types.ts";
