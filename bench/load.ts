@@ -35,6 +35,8 @@ export interface TurnResult {
   status: number;
   /** ms from the request to the first text delta (NaN when none came). */
   firstDelta: number;
+  /** ms from the request to the first SSE frame (NaN when none came). */
+  firstFrameMs: number;
   /** ms from the request to the end of the stream. */
   total: number;
   /** Arrival times (ms, performance.now) of the text deltas. */
@@ -62,6 +64,7 @@ export async function streamTurn(
     ok: false,
     status: 0,
     firstDelta: NaN,
+    firstFrameMs: NaN,
     total: NaN,
     deltaTimes: [],
     frames: 0,
@@ -91,6 +94,7 @@ export async function streamTurn(
         const frame = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
         result.frames++;
+        if (result.frames === 1) result.firstFrameMs = now - t0;
         if (options.keepFirstFrame && result.frames === 1) result.firstFrame = frame;
         if (frame.includes(kinds.delta)) {
           if (result.deltaTimes.length === 0) result.firstDelta = now - t0;

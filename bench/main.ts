@@ -9,7 +9,8 @@
  * and writes JSON + Markdown to bench/results/.
  *
  * `--profile` also records a V8 CPU profile of the app (`--cpu-prof`) and lists where its time
- * went.
+ * went. `--custom-plans` is an experiment: the app's database plans every statement with its
+ * values (`plan_cache_mode = force_custom_plan`), never with a generic plan.
  * @module
  */
 import postgres from "postgres";
@@ -42,6 +43,8 @@ import { explainStore, type PlanReport, seedStore } from "./store.ts";
 
 const QUICK = Deno.args.includes("--quick");
 const PROFILE = Deno.args.includes("--profile");
+/** Experiment: the app's connections plan every statement with its values (no generic plans). */
+const CUSTOM_PLANS = Deno.args.includes("--custom-plans");
 
 const MODE = QUICK
   ? {
@@ -162,6 +165,11 @@ async function startStack(): Promise<Stack> {
   cleanups.push(() => sql.end({ timeout: 2 }));
   const admin = adminUrl ? postgres(adminUrl, { max: 1, onnotice: () => {} }) : undefined;
   if (admin) cleanups.push(() => admin.end({ timeout: 2 }));
+  if (CUSTOM_PLANS) {
+    const name = new URL(dbUrl).pathname.slice(1);
+    await sql.unsafe(`alter database "${name}" set plan_cache_mode = force_custom_plan`);
+    progress("experiment: plan_cache_mode = force_custom_plan for the app's database");
+  }
   let pgss = false;
   try {
     await (admin ?? sql)`create extension if not exists pg_stat_statements`;
@@ -362,6 +370,8 @@ interface Statement {
   calls: number;
   rows: number;
   walBytes: number;
+  meanMs: number;
+  maxMs: number;
 }
 
 async function resetStatements(s: Stack): Promise<void> {
@@ -372,7 +382,8 @@ async function readStatements(s: Stack): Promise<Statement[]> {
   if (!s.pgss) return [];
   const dbName = new URL(s.dbUrl).pathname.slice(1);
   const rows = await (s.admin ?? s.sql)`
-    select query, calls::float8 as calls, rows::float8 as rows, wal_bytes::float8 as wal
+    select query, calls::float8 as calls, rows::float8 as rows, wal_bytes::float8 as wal,
+           mean_exec_time as mean, max_exec_time as max
     from pg_stat_statements
     where dbid = (select oid from pg_database where datname = ${dbName}) and toplevel
     order by calls desc`;
@@ -382,6 +393,8 @@ async function readStatements(s: Stack): Promise<Statement[]> {
       calls: r.calls,
       rows: r.rows,
       walBytes: r.wal,
+      meanMs: r.mean,
+      maxMs: r.max,
     }))
     .filter((r) => !/pg_stat_statements/.test(r.query));
 }
@@ -463,6 +476,7 @@ async function phaseTtft(s: Stack, who: Visitor) {
   const direct: number[] = [];
   const relay: number[] = [];
   const app: number[] = [];
+  const appFirstFrame: number[] = [];
   let errors = 0;
   const total = MODE.ttftWarmup + MODE.ttftSamples;
   for (let i = 0; i < total; i++) {
@@ -476,13 +490,20 @@ async function phaseTtft(s: Stack, who: Visitor) {
     if (i < MODE.ttftWarmup) continue;
     if (d.ok) direct.push(d.firstDelta);
     if (r.ok) relay.push(r.firstDelta);
-    if (a.ok) app.push(a.firstDelta);
+    if (a.ok) {
+      app.push(a.firstDelta);
+      appFirstFrame.push(a.firstFrameMs);
+    }
     if ((i + 1) % 50 === 0) progress(`  ${i + 1}/${total}`);
   }
   const sd = summarize(direct);
   const sr = summarize(relay);
   const sa = summarize(app);
   return {
+    // The app's first frame is the saved user message: auth, rate limit, thread lookup and insert
+    // are done; what follows is history, the Agents SDK run and the model's first token.
+    appUserMessage: summarize(appFirstFrame),
+    appModelPart: summarize(app.map((x, i) => x - appFirstFrame[i])),
     samples: { direct, relay, app },
     direct: sd,
     relay: sr,
@@ -638,6 +659,7 @@ async function phaseStore(s: Stack, who: Visitor) {
   for (let i = 0; i < 20; i++) {
     for (const k of kinds) await timedJson(url, k.body(i), headers);
   }
+  await resetStatements(s);
   const samples = kinds.map(() => [] as number[]);
   const errors = kinds.map(() => 0);
   let firstError = "";
@@ -652,6 +674,7 @@ async function phaseStore(s: Stack, who: Visitor) {
     }
   }
   if (firstError) progress(`  read error: ${firstError}`);
+  const statements = (await readStatements(s)).filter((x) => /^\s*select/i.test(x.query));
   for (const [j, k] of kinds.entries()) {
     reads.push({ request: k.name, summary: summarize(samples[j]), errors: errors[j] });
   }
@@ -662,7 +685,17 @@ async function phaseStore(s: Stack, who: Visitor) {
   } catch (error) {
     progress(`  EXPLAIN failed: ${error}`);
   }
-  return { seeded: { ...seeded, sampleThreads: seeded.sampleThreads.length }, reads, plans };
+  return {
+    seeded: { ...seeded, sampleThreads: seeded.sampleThreads.length },
+    reads,
+    plans,
+    statements: statements.map((x) => ({
+      query: x.query.slice(0, 200),
+      calls: x.calls,
+      meanMs: x.meanMs,
+      maxMs: x.maxMs,
+    })),
+  };
 }
 
 // == report =====================================================================================
@@ -764,7 +797,11 @@ function markdown(r: Results): string {
   const lines: string[] = [];
   const add = (s = "") => lines.push(s);
   const m = r.machine;
-  add(`## deno-chatkit benchmark — ${r.mode} mode, ${r.startedAt}`);
+  add(
+    `## deno-chatkit benchmark — ${r.mode} mode${
+      CUSTOM_PLANS ? " (experiment: --custom-plans)" : ""
+    }, ${r.startedAt}`,
+  );
   add();
   add(
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, kernel ${m.kernel}. ` +
@@ -795,6 +832,16 @@ function markdown(r: Results): string {
     `| app \`threads.add_user_message\` | ${ms(r.ttft.app.p50)} | ${ms(r.ttft.app.p90)} | ${
       ms(r.ttft.app.p99)
     } | **${ms(r.ttft.addedP50)}** | **${ms(r.ttft.addedP99)}** |`,
+  );
+  add(
+    `| … of which: request → user message saved and sent (first frame) | ${
+      ms(r.ttft.appUserMessage.p50)
+    } | ${ms(r.ttft.appUserMessage.p90)} | ${ms(r.ttft.appUserMessage.p99)} | | |`,
+  );
+  add(
+    `| … of which: user message sent → first text delta (history, Agents SDK, model) | ${
+      ms(r.ttft.appModelPart.p50)
+    } | ${ms(r.ttft.appModelPart.p90)} | ${ms(r.ttft.appModelPart.p99)} | | |`,
   );
   add();
   add(
@@ -872,6 +919,22 @@ function markdown(r: Results): string {
     add(`| ${p.query} | ${p.custom} | ${p.generic} | ${ms(p.executionMs)} | ${p.buffers} |`);
   }
   add();
+  if (r.store.statements.length) {
+    add(
+      "Server time of the store statements as the app ran them during the reads (pg_stat_statements):",
+    );
+    add();
+    add("| calls | mean | max | statement |");
+    add("|---:|---:|---:|---|");
+    for (const st of r.store.statements) {
+      add(
+        `| ${st.calls} | ${ms(st.meanMs)} | ${ms(st.maxMs)} | \`${
+          st.query.slice(0, 140).replace(/\|/g, "\\|")
+        }\` |`,
+      );
+    }
+    add();
+  }
   add("### 4. Database cost per completed turn (pg_stat_statements; title requests excluded)");
   add();
   add("| run | deltas/turn | turns | round trips/turn | WAL bytes/turn | rows written/turn |");
@@ -964,6 +1027,7 @@ async function main(): Promise<void> {
       appPoolSize: 10,
       pgStatStatements: s.pgss,
       profile: PROFILE,
+      customPlans: CUSTOM_PLANS,
     },
     load: { start: loadStart, end: loadAverage(), perPhase },
     ttft,

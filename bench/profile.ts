@@ -41,10 +41,17 @@ export function bucketOf(frame: CallFrame): string {
   return url.replace(/^file:\/\/\/work\/main\//, "");
 }
 
+/** Whether a bucket is the runtime itself (its time is charged to the code that called it). */
+function isRuntime(bucket: string): boolean {
+  return bucket.startsWith("runtime ") || bucket === "(native)";
+}
+
 export interface ProfileSummary {
   file: string;
   sampledMs: number;
   busyMs: number;
+  /** Runtime and native time charged to the nearest package or project file that called it. */
+  attributed: { bucket: string; ms: number; share: number }[];
   self: { bucket: string; ms: number; share: number }[];
   inclusive: { bucket: string; ms: number; share: number }[];
   functions: { name: string; ms: number; share: number }[];
@@ -62,6 +69,7 @@ export function summarize(profile: CpuProfile, file = ""): ProfileSummary {
   const self = new Map<string, number>();
   const inclusive = new Map<string, number>();
   const functions = new Map<string, number>();
+  const attributed = new Map<string, number>();
   let sampled = 0;
   let idle = 0;
   for (let i = 0; i < profile.samples.length; i++) {
@@ -79,11 +87,18 @@ export function summarize(profile: CpuProfile, file = ""): ProfileSummary {
     const fn = `${name || "(anonymous)"} ${bucket}:${node.callFrame.lineNumber + 1}`;
     functions.set(fn, (functions.get(fn) ?? 0) + dt);
     const seen = new Set<string>();
+    let owner: string | undefined;
     for (let id: number | undefined = node.id; id !== undefined; id = parent.get(id)) {
       const b = bucketOf(byId.get(id)!.callFrame);
       if (b === "(root)") continue;
       seen.add(b);
+      if (!owner && !isRuntime(b)) owner = b;
     }
+    const charged = owner ??
+      (bucket.startsWith("(") && bucket !== "(native)"
+        ? bucket
+        : "runtime with no JS caller (HTTP server, timers, I/O)");
+    attributed.set(charged, (attributed.get(charged) ?? 0) + dt);
     for (const b of seen) inclusive.set(b, (inclusive.get(b) ?? 0) + dt);
   }
   const busy = sampled - idle;
@@ -95,6 +110,7 @@ export function summarize(profile: CpuProfile, file = ""): ProfileSummary {
     }));
   const selfTop = top(self, 15).map(({ key, ms, share }) => ({ bucket: key, ms, share }));
   const inclTop = top(inclusive, 15).map(({ key, ms, share }) => ({ bucket: key, ms, share }));
+  const attrTop = top(attributed, 15).map(({ key, ms, share }) => ({ bucket: key, ms, share }));
   const fnTop = top(functions, 20).map(({ key, ms, share }) => ({ name: key, ms, share }));
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
   const lines = [
@@ -102,14 +118,15 @@ export function summarize(profile: CpuProfile, file = ""): ProfileSummary {
       (sampled / 1000).toFixed(1)
     } s sampled.`,
     "",
-    "| where (self time) | share of busy | | where (inclusive: on the stack) | share of busy |",
-    "|---|---:|---|---|---:|",
-    ...Array.from({ length: Math.max(selfTop.length, inclTop.length) }, (_, i) => {
+    "| charged to (runtime time → its caller) | share | | self time | share | | inclusive (on the stack) | share |",
+    "|---|---:|---|---|---:|---|---|---:|",
+    ...Array.from({ length: Math.max(selfTop.length, inclTop.length, attrTop.length) }, (_, i) => {
       const a = selfTop[i];
       const b = inclTop[i];
-      return `| ${a?.bucket ?? ""} | ${a ? pct(a.share) : ""} | | ${b?.bucket ?? ""} | ${
-        b ? pct(b.share) : ""
-      } |`;
+      const c = attrTop[i];
+      return `| ${c?.bucket ?? ""} | ${c ? pct(c.share) : ""} | | ${a?.bucket ?? ""} | ${
+        a ? pct(a.share) : ""
+      } | | ${b?.bucket ?? ""} | ${b ? pct(b.share) : ""} |`;
     }),
     "",
     "| hottest functions (self time) | share of busy |",
@@ -121,6 +138,7 @@ export function summarize(profile: CpuProfile, file = ""): ProfileSummary {
     file,
     sampledMs: sampled,
     busyMs: busy,
+    attributed: attrTop,
     self: selfTop,
     inclusive: inclTop,
     functions: fnTop,

@@ -194,7 +194,7 @@ export function storeQueries(seeded: Seeded): {
       types: ["text"],
       values: [owner],
       text: `select ${THREAD_COLUMNS} from threads where owner_id = $1
-             order by created_at desc, seq desc limit 21`,
+             order by threads.created_at desc, threads.seq desc limit 21`,
     },
     {
       name: "loadThreads deep after cursor (threads.list)",
@@ -202,7 +202,7 @@ export function storeQueries(seeded: Seeded): {
       values: [owner, deepThread],
       text: `select ${THREAD_COLUMNS} from threads where owner_id = $1
              and (created_at, seq) < (select created_at, seq from threads where id = $2 and owner_id = $1)
-             order by created_at desc, seq desc limit 21`,
+             order by threads.created_at desc, threads.seq desc limit 21`,
     },
     {
       name: "loadThreadItems first page (items.list)",
