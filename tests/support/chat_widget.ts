@@ -22,14 +22,17 @@ export interface ChatApp {
 /** Starts the app against `db` with a loopback fake of the model provider. */
 export async function startChatApp(
   db: TestDatabase,
-  options: { settings?: Parameters<typeof startTestApp>[0]["settings"]; fake?: FakeOpenAIOptions } =
-    {},
+  options: {
+    settings?: Parameters<typeof startTestApp>[0]["settings"];
+    fake?: FakeOpenAIOptions;
+    env?: Record<string, string>;
+  } = {},
 ): Promise<ChatApp> {
   const fake = await startFakeOpenAI(options.fake);
   try {
     const app = await startTestApp({
       db,
-      env: { OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: "test-key" },
+      env: { OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: "test-key", ...options.env },
       settings: options.settings as Partial<Settings>,
     });
     return {
@@ -79,4 +82,14 @@ export async function waitIdle(page: Page, timeout = 15_000): Promise<void> {
   await page.waitForFunction(() => !document.querySelector("[data-streaming=true]"), null, {
     timeout,
   });
+}
+
+/** Signs up through the app's sign-up page (the browser keeps the session cookie). */
+export async function signUp(page: Page, baseUrl: string, email: string): Promise<void> {
+  await page.goto(new URL("/auth/signup", baseUrl).href);
+  await page.getByLabel("Name").fill("Test User");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("correct horse battery staple");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith("/auth/"));
 }
