@@ -66,7 +66,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     const applied = await runMigrations(db.sql, await readMigrations(MIGRATIONS_DIR));
     if (applied.length > 0) log.info("migrations applied", { applied });
     const services = await createServices(config, settings, db);
-    // services.auth.wrap: client address, CORS and security headers on every response.
+    // services.auth.wrap: CORS and security headers on every response.
     const handler = services.auth.wrap(createHandler<State>(manifest, {
       state: () => ({ services, requestId: crypto.randomUUID(), owner: "" }),
       client: await client(manifest, config),

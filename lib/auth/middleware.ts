@@ -36,7 +36,7 @@ export async function authMiddleware(ctx: FreshContext<State>): Promise<Response
     if (ctx.req.method === "POST" && ctx.url.pathname === "/chatkit") {
       const type = await peekRequestType(ctx.req, ctx.state.services.chatkit.limits.maxBodyBytes);
       if (type && MESSAGE_REQUEST_TYPES.has(type)) {
-        await auth.limiter.hit(identity.owner, clientAddress(ctx.req, auth.trustProxy));
+        await auth.limiter.hit(identity.owner, clientAddress(ctx.req, ctx.info, auth.trustProxy));
       }
     }
     response = mutable(await ctx.next());

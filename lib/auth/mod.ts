@@ -31,7 +31,6 @@ import {
   contentSecurityPolicy,
   isPreflight,
   preflightResponse,
-  rememberClientAddress,
 } from "./web.ts";
 import { ForbiddenError } from "../errors.ts";
 
@@ -119,12 +118,11 @@ export class AuthService {
   }
 
   /**
-   * Wraps the whole app: records the client address, answers CORS preflights, and adds CORS
+   * Wraps the whole app: answers CORS preflights, and adds CORS
    * and security headers to every response (static files and errors included).
    */
-  wrap(handler: (req: Request) => Promise<Response>): ServeHandler {
+  wrap(handler: ServeHandler): ServeHandler {
     return async (req, info) => {
-      rememberClientAddress(req, info);
       const origin = req.headers.get("origin");
       const allowed = origin !== null && this.allowedOrigins.includes(origin);
       let response: Response;
@@ -133,7 +131,7 @@ export class AuthService {
           ? preflightResponse(req, origin!)
           : errorResponse(new ForbiddenError("Origin not allowed", "origin_not_allowed"));
       } else {
-        response = mutable(await handler(req));
+        response = mutable(await handler(req, info));
       }
       if (allowed) addCorsHeaders(response.headers, origin!);
       addSecurityHeaders(response.headers, this.#csp);
@@ -148,7 +146,7 @@ export class AuthService {
    */
   async handleApi(req: Request): Promise<Response> {
     const visitorId = await readVisitorId(this.#secret, req);
-    const response = mutable(await this.better.handler(req));
+    const response = mutable(await this.better.handler(withOwnOrigin(req, this.baseUrl)));
     const out = await withoutTokens(response);
     await this.#afterAuth(req, out.headers, visitorId);
     return out;
@@ -185,7 +183,10 @@ export class AuthService {
   async #pageCall(req: Request, path: string, body: unknown): Promise<AuthOutcome> {
     const visitorId = await readVisitorId(this.#secret, req);
     const url = new URL(AUTH_BASE_PATH + path, req.url);
-    const headers = new Headers({ "content-type": "application/json", origin: url.origin });
+    const headers = new Headers({
+      "content-type": "application/json",
+      origin: this.baseUrl ?? url.origin,
+    });
     for (const name of ["cookie", "user-agent", "x-forwarded-for", "accept-language"]) {
       const value = req.headers.get(name);
       if (value) headers.set(name, value);
@@ -286,6 +287,20 @@ function rateLimits(settings: Settings, config: Config): RateLimitSettings {
     }
   }
   return out;
+}
+
+/**
+ * better-auth refuses cookie-bearing requests without `Origin`. Our middleware has already
+ * applied the app's CSRF rule (a browser's cross-site request is refused; a request with
+ * neither `Origin` nor `Sec-Fetch-Site` is a non-browser client and allowed), so such a request
+ * is passed on as coming from the app's own origin.
+ */
+function withOwnOrigin(req: Request, baseUrl: string | undefined): Request {
+  if (req.headers.has("origin") || req.headers.has("sec-fetch-site")) return req;
+  if (req.method === "GET" || req.method === "HEAD") return req;
+  const headers = new Headers(req.headers);
+  headers.set("origin", baseUrl ?? new URL(req.url).origin);
+  return new Request(req, { headers });
 }
 
 const TOKEN_KEYS = new Set(["token", "accessToken", "refreshToken", "idToken"]);

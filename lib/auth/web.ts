@@ -131,23 +131,20 @@ export function addSecurityHeaders(headers: Headers, csp: string): void {
   }
 }
 
-const addresses = new WeakMap<Request, string>();
-
-/** Records the peer address of a request (from `Deno.serve`'s handler info). */
-export function rememberClientAddress(req: Request, info?: Deno.ServeHandlerInfo): void {
-  const addr = info?.remoteAddr as Deno.NetAddr | undefined;
-  if (addr?.hostname) addresses.set(req, addr.hostname);
-}
-
 /**
- * The client's address: the peer address, or behind a trusted proxy (`TRUST_PROXY`) the last
- * `X-Forwarded-For` entry (the one the proxy added).
+ * The client's address: the peer address (`ctx.info`), or behind a trusted proxy
+ * (`TRUST_PROXY`) the last `X-Forwarded-For` entry (the one the proxy added).
  */
-export function clientAddress(req: Request, trustProxy: boolean): string | undefined {
+export function clientAddress(
+  req: Request,
+  info: Deno.ServeHandlerInfo | undefined,
+  trustProxy: boolean,
+): string | undefined {
   if (trustProxy) {
     const forwarded = req.headers.get("x-forwarded-for")?.split(",").map((s) => s.trim())
       .filter(Boolean).at(-1);
     if (forwarded) return forwarded;
   }
-  return addresses.get(req);
+  const addr = info?.remoteAddr as Deno.NetAddr | undefined;
+  return addr?.hostname || undefined;
 }
