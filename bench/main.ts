@@ -51,6 +51,7 @@ const MODE = QUICK
     name: "quick",
     ttftSamples: 40,
     ttftWarmup: 10,
+    embeddedSamples: 20,
     levels: [20, 100],
     turnsPerConversation: 2,
     tokens: 16,
@@ -67,6 +68,7 @@ const MODE = QUICK
     name: "full",
     ttftSamples: 200,
     ttftWarmup: 30,
+    embeddedSamples: 100,
     levels: [50, 200, 500],
     turnsPerConversation: 4,
     tokens: 16,
@@ -146,6 +148,35 @@ function randomSecret(): string {
   return btoa(String.fromCharCode(...buf));
 }
 
+/** Starts the app (bench/app_server.ts, production mode) and waits for `/health`. */
+function startApp(
+  name: string,
+  port: number,
+  env: Record<string, string>,
+  profileDir?: string,
+): Promise<Service> {
+  return startDeno(name, new URL("app_server.ts", import.meta.url).pathname, [], {
+    port,
+    env: {
+      PORT: String(port),
+      HOSTNAME: "127.0.0.1",
+      OPENAI_API_KEY: "bench",
+      OPENAI_API: "responses",
+      MODEL: "fake-model",
+      TITLE_MODEL: "",
+      GEMINI_API_KEY: "",
+      OPENAI_AGENTS_TRACING: "false",
+      ...env,
+    },
+    denoFlags: profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
+    ready: async (p) => (await fetch(`http://127.0.0.1:${p}/health`).then(async (r) => {
+      await r.body?.cancel();
+      return r.ok;
+    })),
+    timeoutMs: 120_000,
+  });
+}
+
 async function startStack(): Promise<Stack> {
   const given = Deno.env.get("DATABASE_URL");
   let cluster: BenchCluster | undefined;
@@ -197,29 +228,12 @@ async function startStack(): Promise<Stack> {
   cleanups.push(() => Deno.remove(dataDir, { recursive: true }));
   const profileDir = PROFILE ? new URL(`profile-${stamp}/`, RESULTS).pathname : undefined;
   const secret = randomSecret();
-  const app = await startDeno("app", new URL("app_server.ts", import.meta.url).pathname, [], {
-    port,
-    env: {
-      DATABASE_URL: dbUrl,
-      PORT: String(port),
-      HOSTNAME: "127.0.0.1",
-      DATA_DIR: dataDir,
-      BETTER_AUTH_SECRET: secret,
-      OPENAI_BASE_URL: `${fakeUrl}/v1`,
-      OPENAI_API_KEY: "bench",
-      OPENAI_API: "responses",
-      MODEL: "fake-model",
-      TITLE_MODEL: "",
-      GEMINI_API_KEY: "",
-      OPENAI_AGENTS_TRACING: "false",
-    },
-    denoFlags: profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
-    ready: async (p) => (await fetch(`http://127.0.0.1:${p}/health`).then(async (r) => {
-      await r.body?.cancel();
-      return r.ok;
-    })),
-    timeoutMs: 120_000,
-  });
+  const app = await startApp("app", port, {
+    DATABASE_URL: dbUrl,
+    DATA_DIR: dataDir,
+    BETTER_AUTH_SECRET: secret,
+    OPENAI_BASE_URL: `${fakeUrl}/v1`,
+  }, profileDir);
   cleanups.push(() => app.stop());
   return {
     cluster,
@@ -516,6 +530,63 @@ async function phaseTtft(s: Stack, who: Visitor) {
   };
 }
 
+/**
+ * The single-user case: time to first token of an app on the embedded database (PGlite, one
+ * connection), beside the fake model called directly. Threads are made through HTTP here (the
+ * embedded database has no outside connection), so each gets its title on its first turn.
+ */
+async function phaseEmbedded(s: Stack) {
+  progress(`1b/4 time to first token on the embedded database: ${MODE.embeddedSamples} turns`);
+  const dataDir = await Deno.makeTempDir({ prefix: "chatkit-bench-embedded-" });
+  const port = freePort();
+  const app = await startApp("embedded app", port, {
+    DATABASE_URL: "",
+    DATA_DIR: dataDir,
+    BETTER_AUTH_SECRET: s.secret,
+    OPENAI_BASE_URL: `${s.fakeUrl}/v1`,
+  });
+  try {
+    await configureFake(s, { tokens: 8, intervalMs: 5, firstDelayMs: 0 });
+    const embedded: Stack = { ...s, app, appUrl: `http://127.0.0.1:${port}` };
+    const who = await newVisitor(embedded);
+    const threads: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await streamTurn(
+        `${embedded.appUrl}/chatkit`,
+        JSON.stringify({ type: "threads.create", params: { input: userInput(`Hello ${i}`) } }),
+        CHATKIT_FRAMES,
+        { keepFirstFrame: true, headers: { cookie: who.cookie } },
+      );
+      const id = r.firstFrame?.match(/"id":"(thr_[^"]+)"/)?.[1];
+      if (!r.ok || !id) throw new Error(`threads.create on the embedded app failed: ${r.error}`);
+      threads.push(id);
+    }
+    const direct: number[] = [];
+    const appSamples: number[] = [];
+    let errors = 0;
+    for (let i = 0; i < MODE.ttftWarmup + MODE.embeddedSamples; i++) {
+      const d = await directTurn(s);
+      const a = await appTurn(embedded, who, threads[i % threads.length], `Question ${i}`);
+      if (!d.ok || !a.ok) errors++;
+      if (i < MODE.ttftWarmup) continue;
+      if (d.ok) direct.push(d.firstDelta);
+      if (a.ok) appSamples.push(a.firstDelta);
+    }
+    const sd = summarize(direct);
+    const sa = summarize(appSamples);
+    return {
+      direct: sd,
+      app: sa,
+      addedP50: sa.p50 - sd.p50,
+      addedP99: sa.p99 - sd.p99,
+      errors,
+    };
+  } finally {
+    await app.stop();
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  }
+}
+
 async function phaseStreaming(s: Stack) {
   await configureFake(s, { tokens: MODE.tokens, intervalMs: MODE.intervalMs, firstDelayMs: 0 });
   const rows: LevelRow[] = [];
@@ -708,6 +779,7 @@ type Results = {
   settings: Record<string, unknown>;
   load: { start: number; end: number; perPhase: Record<string, number> };
   ttft: Awaited<ReturnType<typeof phaseTtft>>;
+  embedded: Awaited<ReturnType<typeof phaseEmbedded>> | string;
   streaming: Awaited<ReturnType<typeof phaseStreaming>>;
   deltaCost: Cost;
   store: Awaited<ReturnType<typeof phaseStore>>;
@@ -843,6 +915,16 @@ function markdown(r: Results): string {
       ms(r.ttft.appModelPart.p50)
     } | ${ms(r.ttft.appModelPart.p90)} | ${ms(r.ttft.appModelPart.p99)} | | |`,
   );
+  if (typeof r.embedded === "object") {
+    add(
+      `| app on the embedded database (PGlite, single user; ${r.embedded.app.n} turns) | ${
+        ms(r.embedded.app.p50)
+      } | ${ms(r.embedded.app.p90)} | ${ms(r.embedded.app.p99)} | ${ms(r.embedded.addedP50)} | ${
+        ms(r.embedded.addedP99)
+      } |`,
+    );
+  }
+
   add();
   add(
     `### 2. Streaming: ${MODE.turnsPerConversation} turns per conversation, ${MODE.tokens} deltas ${MODE.intervalMs} ms apart, first turns spread over ${RAMP_MS} ms`,
@@ -996,6 +1078,13 @@ async function main(): Promise<void> {
 
   const ttft = await phaseTtft(s, visitor);
   perPhase.ttft = loadAverage();
+  let embedded: Awaited<ReturnType<typeof phaseEmbedded>> | string;
+  try {
+    embedded = await phaseEmbedded(s);
+  } catch (error) {
+    embedded = `embedded database phase failed: ${error instanceof Error ? error.message : error}`;
+    progress(embedded);
+  }
   const streaming = await phaseStreaming(s);
   perPhase.streaming = loadAverage();
   const deltaCost = await phaseCost(s);
@@ -1031,6 +1120,7 @@ async function main(): Promise<void> {
     },
     load: { start: loadStart, end: loadAverage(), perPhase },
     ttft,
+    embedded,
     streaming,
     deltaCost,
     store,
