@@ -510,10 +510,19 @@ async function phaseTtft(s: Stack, who: Visitor) {
     }
     if ((i + 1) % 50 === 0) progress(`  ${i + 1}/${total}`);
   }
+  // One database round trip from a Deno process with postgres.js, for scale: the app makes four
+  // in a row before it asks the model (rate limit, thread, user message, history).
+  const roundTrips: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const t0 = performance.now();
+    await s.sql`select 1 as one`;
+    roundTrips.push(performance.now() - t0);
+  }
   const sd = summarize(direct);
   const sr = summarize(relay);
   const sa = summarize(app);
   return {
+    dbRoundTrip: summarize(roundTrips.slice(20)),
     // The app's first frame is the saved user message: auth, rate limit, thread lookup and insert
     // are done; what follows is history, the Agents SDK run and the model's first token.
     appUserMessage: summarize(appFirstFrame),
@@ -914,6 +923,11 @@ function markdown(r: Results): string {
     `| … of which: user message sent → first text delta (history, Agents SDK, model) | ${
       ms(r.ttft.appModelPart.p50)
     } | ${ms(r.ttft.appModelPart.p90)} | ${ms(r.ttft.appModelPart.p99)} | | |`,
+  );
+  add(
+    `| one database round trip (\`select 1\`, postgres.js, from the load generator) | ${
+      ms(r.ttft.dbRoundTrip.p50)
+    } | ${ms(r.ttft.dbRoundTrip.p90)} | ${ms(r.ttft.dbRoundTrip.p99)} | | |`,
   );
   if (typeof r.embedded === "object") {
     add(
