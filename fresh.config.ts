@@ -32,8 +32,9 @@ export default defineConfig({
     name: "Assistant",
     instructions: "You are a helpful assistant. Answer clearly and concisely, using Markdown " +
       "where it helps.",
-    // Passed to every model request, e.g. { temperature: 0.3, maxTokens: 2000 } or
-    // { reasoning: { effort: "low" } } for reasoning models.
+    // Passed to every model request, e.g. { temperature: 0.3, maxTokens: 2000 },
+    // { reasoning: { effort: "low" } } for reasoning models, or { store: false } to ask OpenAI's
+    // Responses API not to keep the responses.
     modelSettings: {},
     // Tools the model may call: `tool({ name, description, parameters, execute })` from
     // "@openai/agents". Each call is shown in the chat as a workflow step.

@@ -107,7 +107,9 @@ export function toStreamError(error: unknown, provider: Provider): CustomStreamE
   }
   if (error instanceof ModelBehaviorError) {
     return new CustomStreamError(
-      "The model provider ended the answer with an error. Please try again.",
+      /incomplete/.test(error.message)
+        ? "The answer stopped early: the model reached its output limit or was filtered."
+        : "The model provider ended the answer with an error. Please try again.",
       { allowRetry: true },
     );
   }

@@ -490,3 +490,24 @@ Deno.test("createResponder - with tracing off, only the provider is contacted", 
     await s.close();
   }
 });
+
+Deno.test("AgentResponder - an incomplete Responses answer keeps its text and says why it stopped", async () => {
+  const s = await setup("responses");
+  try {
+    const responder = createResponder({ llm: s.llm }, { ...FAST, title: { enabled: false } });
+    s.fake.enqueue({ chunks: ["Cut ", "short"], terminal: "incomplete" });
+    const t = thread();
+    const input = userMessage(t.id, "hi");
+    const seen: ThreadStreamEvent[] = [];
+    await rejects(collect(responder.respond(t, input, context([input])), (e) => seen.push(e)), (
+      e: unknown,
+    ) => {
+      assert(e instanceof CustomStreamError, String(e));
+      assert(e.message.includes("stopped early"), e.message);
+      return true;
+    });
+    assert(seen.some((e) => e.type === "thread.item.updated"), "the text streamed before");
+  } finally {
+    await s.close();
+  }
+});

@@ -79,6 +79,11 @@ export interface FakeTurn {
   citations?: FakeCitation[];
   /** Model name echoed in the reply (default: the request's model). */
   model?: string;
+  /**
+   * End the reply unsuccessfully: Responses API → `response.incomplete` / `response.failed`
+   * terminal event; Chat Completions → `finish_reason: "length"` for `incomplete`.
+   */
+  terminal?: "incomplete" | "failed";
 }
 
 /** A request the fake received. */
@@ -277,6 +282,7 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOp
     const messages = turn.messages ?? [turn.text ?? defaultReplyText(record)];
     const plan: Plan = {
       id: `${record.index}`,
+      terminal: turn.terminal,
       model,
       messages: messages.map((text, i) =>
         i === messages.length - 1 && turn.chunks ? turn.chunks.join("") : text
@@ -406,6 +412,7 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOp
 
 interface Plan {
   id: string;
+  terminal?: "incomplete" | "failed";
   model: string;
   messages: string[];
   chunks: string[][];
@@ -587,7 +594,14 @@ function responsesFrames(plan: Plan): Frame[] {
       item: { ...item, status: "completed", arguments: call.arguments },
     });
   }
-  add({ type: "response.completed", response: responsesObject(plan) });
+  if (plan.terminal) {
+    add({
+      type: `response.${plan.terminal}`,
+      response: { ...responsesObject(plan), status: plan.terminal },
+    });
+  } else {
+    add({ type: "response.completed", response: responsesObject(plan) });
+  }
   return frames;
 }
 
@@ -664,7 +678,10 @@ function chatFrames(plan: Plan): Frame[] {
       }],
     })])
   );
-  add([choice({}, plan.toolCalls.length ? "tool_calls" : "stop")]);
+  add([choice(
+    {},
+    plan.terminal === "incomplete" ? "length" : plan.toolCalls.length ? "tool_calls" : "stop",
+  )]);
   add([], { usage: USAGE_CHAT });
   frames.push({ bytes: encoder.encode("data: [DONE]\n\n") });
   return frames;
