@@ -163,6 +163,8 @@ export interface Service {
   name: string;
   pid: number;
   port: number;
+  /** `Date.now()` just before the process was spawned. */
+  spawnedAt: number;
   /** Everything it wrote (last 64 KiB), for error reports. */
   output(): string;
   stop(): Promise<void>;
@@ -185,6 +187,7 @@ export async function startDeno(
     denoFlags?: string[];
   } = {},
 ): Promise<Service> {
+  const spawnedAt = Date.now();
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -230,6 +233,7 @@ export async function startDeno(
     name,
     pid: child.pid,
     port: readyPort,
+    spawnedAt,
     output: () => log,
     stop() {
       stopping ??= (async () => {

@@ -59,7 +59,18 @@ export interface ProfileSummary {
 }
 
 /** Summarises one profile. Shares are of the busy time (idle excluded). */
-export function summarize(profile: CpuProfile, file = ""): ProfileSummary {
+/** A part of the profile, in ms since the profile started. */
+export interface Window {
+  name: string;
+  fromMs: number;
+  toMs: number;
+}
+
+export function summarize(
+  profile: CpuProfile,
+  file = "",
+  window?: Window,
+): ProfileSummary {
   const byId = new Map<number, ProfileNode>();
   const parent = new Map<number, number>();
   for (const node of profile.nodes) {
@@ -72,8 +83,11 @@ export function summarize(profile: CpuProfile, file = ""): ProfileSummary {
   const attributed = new Map<string, number>();
   let sampled = 0;
   let idle = 0;
+  let at = 0;
   for (let i = 0; i < profile.samples.length; i++) {
+    at += (profile.timeDeltas[i] ?? 0) / 1000;
     const dt = (profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0) / 1000;
+    if (window && (at < window.fromMs || at > window.toMs)) continue;
     const node = byId.get(profile.samples[i]);
     if (!node) continue;
     sampled += dt;
@@ -114,7 +128,7 @@ export function summarize(profile: CpuProfile, file = ""): ProfileSummary {
   const fnTop = top(functions, 20).map(({ key, ms, share }) => ({ name: key, ms, share }));
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
   const lines = [
-    `Profile ${file}: ${(busy / 1000).toFixed(1)} s busy of ${
+    `Profile ${file}${window ? ` — ${window.name}` : ""}: ${(busy / 1000).toFixed(1)} s busy of ${
       (sampled / 1000).toFixed(1)
     } s sampled.`,
     "",
@@ -146,8 +160,14 @@ export function summarize(profile: CpuProfile, file = ""): ProfileSummary {
   };
 }
 
-/** Summarises the newest `.cpuprofile` in `path` (a directory) or the file `path`. */
-export async function summarizeProfile(path: string): Promise<ProfileSummary> {
+/**
+ * Summarises the newest `.cpuprofile` in `path` (a directory) or the file `path`: the whole of it,
+ * and each window given.
+ */
+export async function summarizeProfile(
+  path: string,
+  windows: Window[] = [],
+): Promise<ProfileSummary & { windows: ProfileSummary[] }> {
   let file = path;
   if ((await Deno.stat(path)).isDirectory) {
     const found: { name: string; mtime: number }[] = [];
@@ -162,7 +182,10 @@ export async function summarizeProfile(path: string): Promise<ProfileSummary> {
     file = `${path.replace(/\/$/, "")}/${found[0].name}`;
   }
   const profile = JSON.parse(await Deno.readTextFile(file)) as CpuProfile;
-  return summarize(profile, file);
+  return {
+    ...summarize(profile, file),
+    windows: windows.map((w) => summarize(profile, file, w)),
+  };
 }
 
 if (import.meta.main) {
