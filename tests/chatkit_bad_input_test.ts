@@ -64,7 +64,7 @@ dbTest(
       const upload = (path: string, file: File) => {
         const form = new FormData();
         form.append("file", file);
-        return h.app.fetch(path, { method: "POST", body: form });
+        return h.fetch(path, { method: "POST", body: form });
       };
       const big = "x".repeat(1024 * 1024 + 1);
 
@@ -281,7 +281,7 @@ dbTest(
           name: "oversize attachment uploaded (two-phase, raw body)",
           status: 413,
           request: () =>
-            h.app.fetch(new URL(pending.upload_descriptor.url).pathname, {
+            h.fetch(new URL(pending.upload_descriptor.url).pathname, {
               method: "POST",
               headers: { "content-type": "image/png" },
               body: new Uint8Array(1025),
@@ -305,7 +305,7 @@ dbTest(
         {
           name: "direct upload without a file field",
           status: 400,
-          request: () => h.app.fetch("/chatkit/upload", { method: "POST", body: new FormData() }),
+          request: () => h.fetch("/chatkit/upload", { method: "POST", body: new FormData() }),
         },
         {
           name: "upload to a foreign attachment",
@@ -316,11 +316,11 @@ dbTest(
               new File(["a"], "a.txt", { type: "text/plain" }),
             ),
         },
-        { name: "GET /chatkit", status: 405, request: () => h.app.fetch("/chatkit") },
+        { name: "GET /chatkit", status: 405, request: () => h.fetch("/chatkit") },
         {
           name: "PUT /chatkit",
           status: 405,
-          request: () => h.app.fetch("/chatkit", { method: "PUT", body: "{}" }),
+          request: () => h.fetch("/chatkit", { method: "PUT", body: "{}" }),
         },
       ];
 

@@ -11,16 +11,17 @@ import { startTestApp, type TestApp } from "./support/app.ts";
 import type { TestDatabase } from "./support/db.ts";
 import { type FakeOpenAI, startFakeOpenAI } from "./support/fake_openai.ts";
 
-/** The identity every request has until sign-in lands (routes/_middleware.ts). */
-export const LOCAL_OWNER = "anon:local";
-
-/** The app wired to a loopback fake of the model provider. */
+/** The app wired to a loopback fake of the model provider, acting as one visitor. */
 export interface Harness {
   app: TestApp;
   fake: FakeOpenAI;
   db: TestDatabase;
-  /** The store as the requests' owner sees it (for setup and checks). */
+  /** The owner id the app gave this visitor. */
+  owner: string;
+  /** The store as this visitor's owner sees it (for setup and checks). */
   store: OwnerStore;
+  /** `fetch` with this visitor's cookies (path relative to the app, or an absolute URL). */
+  fetch(pathOrUrl: string, init?: RequestInit): Promise<Response>;
   /** POSTs a JSON body (or raw string) to /chatkit. */
   post(body: unknown, init?: RequestInit): Promise<Response>;
   /** POSTs a streaming request and parses the raw SSE answer. */
@@ -44,24 +45,54 @@ export async function startHarness(
     app = await startTestApp({
       db,
       env: { OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: "test-key", ...options.env },
-      settings: options.settings,
+      // Every test posts from 127.0.0.1: no rate limits here (0 = off) unless a test sets them.
+      settings: {
+        rateLimit: { perMinute: 0, perDay: 0, perAddressPerMinute: 0, perAddressPerDay: 0 },
+        ...options.settings,
+      } as unknown as Parameters<typeof startTestApp>[0]["settings"],
     });
   } catch (error) {
     await fake.close();
     throw error;
   }
+  // A cookie jar, so that every request acts as the same visitor.
+  const cookies = new Map<string, string>();
+  const fetchAs = async (pathOrUrl: string, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers);
+    if (cookies.size) {
+      headers.set("cookie", [...cookies].map(([k, v]) => `${k}=${v}`).join("; "));
+    }
+    const res = await fetch(new URL(pathOrUrl, app.url), { ...init, headers });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(";");
+      const at = pair.indexOf("=");
+      cookies.set(pair.slice(0, at).trim(), pair.slice(at + 1).trim());
+    }
+    return res;
+  };
   const post = (body: unknown, init: RequestInit = {}) =>
-    app.fetch("/chatkit", {
+    fetchAs("/chatkit", {
       method: "POST",
       headers: { "content-type": "application/json", "accept-language": "en-US" },
       body: typeof body === "string" ? body : JSON.stringify(body),
       ...init,
     });
+  // Who are we? Create an attachment and read its owner (then remove it again).
+  const probe = await post({
+    type: "attachments.create",
+    params: { name: "probe.txt", size: 1, mime_type: "text/plain" },
+  });
+  assert.equal(probe.status, 200, await probe.clone().text());
+  const probeId = (await probe.json()).id;
+  const [row] = await db.sql`delete from attachments where id = ${probeId} returning owner_id`;
+  const owner = row.owner_id as string;
   return {
     app,
     fake,
     db,
-    store: new PostgresStore(db.sql).forOwner(LOCAL_OWNER),
+    owner,
+    store: new PostgresStore(db.sql).forOwner(owner),
+    fetch: fetchAs,
     post,
     async stream(body) {
       const res = await post(body);

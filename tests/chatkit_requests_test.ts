@@ -10,7 +10,6 @@ import {
   createRequest,
   doneItem,
   type Harness,
-  LOCAL_OWNER,
   startHarness,
   tableCounts,
 } from "./chatkit_helpers.ts";
@@ -219,7 +218,7 @@ chatTest("items.feedback stores one row per item, upserting the kind", async (h)
     select item_id, kind, owner_id from item_feedback where thread_id = ${t.id} order by item_id`;
   assert.deepEqual(
     rows.map((r) => [r.item_id, r.kind, r.owner_id]),
-    [reply.id, user.id].sort().map((id) => [id, "positive", LOCAL_OWNER]),
+    [reply.id, user.id].sort().map((id) => [id, "positive", h.owner]),
   );
 });
 
@@ -240,7 +239,7 @@ chatTest("attachments: two-phase create, upload, preview, use in a message, dele
   assert.ok(created.type === "image" && created.preview_url.startsWith(h.app.url));
 
   // Not uploaded yet: no preview, not usable in a message.
-  const early = await h.app.fetch(
+  const early = await h.fetch(
     new URL(created.type === "image" ? created.preview_url : "").pathname,
   );
   assert.equal(early.status, 404);
@@ -248,13 +247,13 @@ chatTest("attachments: two-phase create, upload, preview, use in a message, dele
 
   const form = new FormData();
   form.append("file", new File([PNG], "cat.png", { type: "image/png" }));
-  const up = await fetch(created.upload_descriptor.url, { method: "POST", body: form });
+  const up = await h.fetch(created.upload_descriptor.url, { method: "POST", body: form });
   assert.equal(up.status, 200);
   const uploaded = await up.json() as Attachment;
   assert.equal(uploaded.upload_descriptor, undefined);
   assert.equal(uploaded.id, created.id);
 
-  const preview = await fetch(created.type === "image" ? created.preview_url : "");
+  const preview = await h.fetch(created.type === "image" ? created.preview_url : "");
   assert.equal(preview.status, 200);
   assert.equal(preview.headers.get("content-type"), "image/png");
   assert.deepEqual(new Uint8Array(await preview.arrayBuffer()), PNG);
@@ -275,7 +274,7 @@ chatTest("attachments: two-phase create, upload, preview, use in a message, dele
     {},
   );
   assert.equal(await h.store.loadAttachment(created.id), null);
-  const after = await fetch(created.type === "image" ? created.preview_url : "");
+  const after = await h.fetch(created.type === "image" ? created.preview_url : "");
   assert.equal(after.status, 404);
   await after.body?.cancel();
   assert.deepEqual(
@@ -292,7 +291,7 @@ chatTest(
       "file",
       new File([new TextEncoder().encode("hello file")], "notes.txt", { type: "text/plain" }),
     );
-    const res = await h.app.fetch("/chatkit/upload", { method: "POST", body: form });
+    const res = await h.fetch("/chatkit/upload", { method: "POST", body: form });
     assert.equal(res.status, 200);
     const direct = await res.json() as Attachment;
     assert.deepEqual(Object.keys(direct).sort(), ["id", "mime_type", "name", "type"]);
@@ -303,7 +302,7 @@ chatTest(
       type: "attachments.create",
       params: { name: "doc.pdf", size: 5, mime_type: "application/pdf" },
     });
-    const put = await fetch(twoPhase.upload_descriptor!.url, {
+    const put = await h.fetch(twoPhase.upload_descriptor!.url, {
       method: "PUT",
       headers: { "content-type": "application/pdf" },
       body: new Uint8Array([1, 2, 3, 4, 5]),
@@ -311,7 +310,7 @@ chatTest(
     assert.equal(put.status, 200);
     await put.body?.cancel();
     // A non-image has no preview.
-    const noPreview = await h.app.fetch(`/chatkit/preview/${twoPhase.id}`);
+    const noPreview = await h.fetch(`/chatkit/preview/${twoPhase.id}`);
     assert.equal(noPreview.status, 404);
     await noPreview.body?.cancel();
 
@@ -342,10 +341,10 @@ chatTest("previews are served to their owner only", async (h) => {
     PNG.byteLength,
     PNG,
   );
-  const res = await h.app.fetch(`/chatkit/preview/${id}`);
+  const res = await h.fetch(`/chatkit/preview/${id}`);
   assert.equal(res.status, 404);
   await res.body?.cancel();
-  const up = await h.app.fetch(`/chatkit/upload/${id}`, {
+  const up = await h.fetch(`/chatkit/upload/${id}`, {
     method: "POST",
     body: PNG,
     headers: { "content-type": "image/png" },

@@ -423,3 +423,49 @@ dbTest("chatkit stream - another owner's thread is a 404 before any stream", asy
     await h.close();
   }
 });
+
+/** Counts the statements on the ChatKit tables while `fn` runs (postgres.js debug hook). */
+async function countQueries(h: Harness, fn: () => Promise<unknown>): Promise<string[]> {
+  const options = h.db.sql.options as unknown as { debug?: unknown };
+  const seen: string[] = [];
+  const previous = options.debug;
+  options.debug = (_id: number, query: string) => {
+    if (/\b(threads|thread_items|attachments|item_feedback)\b/.test(query)) seen.push(query);
+  };
+  try {
+    await fn();
+  } finally {
+    options.debug = previous;
+  }
+  return seen;
+}
+
+chatTest("a turn costs a few database round trips, none per delta", async (h) => {
+  const counts: number[] = [];
+  let threadId = "";
+  for (const chunkCount of [2, 60]) {
+    h.fake.enqueue({
+      text: Array.from({ length: 60 }, (_, i) => `word${i}`).join(" "),
+      chunkCount,
+    });
+    const queries = await countQueries(h, async () => {
+      const events = await h.stream(createRequest("count my queries"));
+      threadId = (events[0] as { thread: { id: string } }).thread.id;
+      // Wait for the title (if any) to be saved as part of the turn.
+      assert.ok(
+        events.some((e) => e.type === "thread.item.done" && e.item.type === "assistant_message"),
+      );
+    });
+    counts.push(queries.length);
+    assert.ok(
+      queries.length <= 6,
+      `threads.create used ${queries.length} statements:\n${queries.join("\n")}`,
+    );
+  }
+  assert.equal(counts[0], counts[1], "60 deltas cost no more statements than 2");
+  const queries = await countQueries(h, () => h.stream(addMessageRequest(threadId, "again")));
+  assert.ok(
+    queries.length <= 6,
+    `add_user_message used ${queries.length} statements:\n${queries.join("\n")}`,
+  );
+});

@@ -6,12 +6,13 @@ import { PayloadTooLargeError } from "../errors.ts";
 
 /**
  * Reads the whole body, but never more than `maxBytes`: a larger `Content-Length` is refused up
- * front and a body that grows past the cap while streaming is cancelled; both throw 413.
+ * front and reading stops as soon as a streamed body grows past the cap; both throw 413.
  */
 export async function readBodyCapped(req: Request, maxBytes: number): Promise<Uint8Array> {
   const declared = req.headers.get("content-length");
   if (declared !== null && Number(declared) > maxBytes) {
-    await req.body?.cancel().catch(() => {});
+    // Not read and not cancelled: the server discards it (cancelling a cloned request's
+    // body in Deno can spin on unhandled rejections).
     throw new PayloadTooLargeError(maxBytes);
   }
   if (!req.body) return new Uint8Array(0);
@@ -23,7 +24,9 @@ export async function readBodyCapped(req: Request, maxBytes: number): Promise<Ui
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
+      // Stop reading; the server discards the rest. (No cancel(): on a cloned request body
+      // whose other branch was cancelled too, Deno 2.9 spins on unhandled rejections.)
+      reader.releaseLock();
       throw new PayloadTooLargeError(maxBytes);
     }
     chunks.push(value);

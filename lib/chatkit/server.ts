@@ -636,7 +636,7 @@ export class ChatKitServer {
       case "thread.item.updated": {
         const item = pending.get(event.item_id);
         if (item) applyUpdate(item, event.update);
-        sink.send(event);
+        if (!item || !isHiddenItem(item)) sink.send(event);
         return;
       }
       case "thread.item.done": {

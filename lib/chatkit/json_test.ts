@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { clientThread, jsonResponse, sseFrame, toJson, visiblePage } from "./json.ts";
+import type { ThreadItem } from "./types.ts";
+
+Deno.test("json - null and undefined keys are omitted, empty lists and objects kept", () => {
+  assert.equal(
+    toJson({ a: null, b: undefined, c: [], d: {}, e: { f: null, g: 0, h: "" }, i: false }),
+    '{"c":[],"d":{},"e":{"g":0,"h":""},"i":false}',
+  );
+});
+
+Deno.test("json - an SSE frame is data: <one line of JSON> and a blank line", () => {
+  const frame = new TextDecoder().decode(
+    sseFrame({ type: "progress_update", text: "line\nbreak" }),
+  );
+  assert.equal(frame, 'data: {"type":"progress_update","text":"line\\nbreak"}\n\n');
+});
+
+Deno.test("json - clientThread sends metadata as {} and drops hidden items", async () => {
+  const items: ThreadItem[] = [
+    { id: "a", thread_id: "t", created_at: "x", type: "end_of_turn" },
+    { id: "b", thread_id: "t", created_at: "x", type: "sdk_hidden_context", content: "cancelled" },
+    { id: "c", thread_id: "t", created_at: "x", type: "hidden_context_item", content: {} },
+  ];
+  const thread = clientThread(
+    { id: "t", created_at: "x", status: { type: "active" }, metadata: { secret: 1 }, title: "T" },
+    { data: items, has_more: true, after: "c" },
+  );
+  assert.deepEqual(thread, {
+    title: "T",
+    id: "t",
+    created_at: "x",
+    status: { type: "active" },
+    metadata: {},
+    items: { data: [items[0]], has_more: true, after: "c" },
+  });
+  assert.deepEqual(Object.keys(thread)[0], "title");
+  assert.deepEqual(visiblePage({ data: [], has_more: false }), { data: [], has_more: false });
+  const res = jsonResponse({ a: null });
+  assert.equal(res.headers.get("content-type"), "application/json");
+  assert.equal(await res.text(), "{}");
+});
