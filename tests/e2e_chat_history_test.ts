@@ -182,3 +182,52 @@ browserTest("chat history - a visitor's conversation is kept after signing up", 
     await chat.close();
   }
 });
+
+browserTest(
+  "chat history - a long thread opens at its newest items and pages back",
+  async (browser) => {
+    const chat = await startChatApp(await testDatabase("pglite"));
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      await gotoOffline(page, chat.app.url);
+      // 13 turns = 26 items: more than one page of 20.
+      const threadId = await page.evaluate(async () => {
+        const post = async (type: string, params: Record<string, unknown>) => {
+          const response = await fetch("/chatkit", {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ type, params }),
+          });
+          return await response.text();
+        };
+        const input = (text: string) => ({
+          content: [{ type: "input_text", text }],
+          attachments: [],
+          inference_options: {},
+        });
+        const first = await post("threads.create", { input: input("Message 1") });
+        const id = JSON.parse(first.split("\n")[0].slice(6)).thread.id as string;
+        for (let i = 2; i <= 13; i++) {
+          await post("threads.add_user_message", { thread_id: id, input: input(`Message ${i}`) });
+        }
+        localStorage.setItem("chatkit_thread_anonymous", id);
+        return id;
+      });
+      ok(threadId.startsWith("thr_"));
+      await openChat(page);
+      const bubbles = page.locator(".ck-message-user .ck-bubble");
+      await bubbles.last().waitFor();
+      equal(await bubbles.last().innerText(), "Message 13");
+      equal(await bubbles.count(), 10, "the newest 20 items: 10 turns");
+      equal(await bubbles.first().innerText(), "Message 4");
+      await page.getByRole("button", { name: "Show earlier messages" }).click();
+      await page.waitForFunction(() =>
+        document.querySelectorAll(".ck-message-user .ck-bubble").length === 13
+      );
+      equal(await bubbles.first().innerText(), "Message 1");
+      equal(await page.getByRole("button", { name: "Show earlier messages" }).count(), 0);
+    } finally {
+      await chat.close();
+    }
+  },
+);

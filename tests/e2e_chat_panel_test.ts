@@ -29,6 +29,7 @@ browserTest(
       await gotoOffline(page, chat.app.url);
       const launcher = page.getByRole("button", { name: "Open chat" });
       equal(await launcher.getAttribute("aria-expanded"), "false");
+      await screenshot(page, "chat-launcher");
 
       // Keyboard: focus the launcher and press Enter.
       await launcher.focus();

@@ -27,13 +27,13 @@ Deno.test({
       const html = await res.text();
       ok(html.startsWith("<!DOCTYPE html>"));
       ok(html.includes("<title>Title &lt;/script>&lt;b>x&lt;/b></title>"));
-      match(html, /<frsh-island data-island="Counter" data-props="0">/);
+      match(html, /<frsh-island data-island="ChatWidget" data-props="0">/);
       const state = html.match(
         /<script id="__FRSH_STATE" type="application\/json">(.*?)<\/script>/,
       );
       ok(state, "the island state script is present");
       const parsed = JSON.parse(state[1]);
-      equal(parsed.props[0].label, "This page is interactive");
+      equal(parsed.props[0].identity.key, "anonymous");
       const main = html.match(/<script type="module" src="(\/_frsh\/js\/main-[A-Z0-9]+\.js)">/);
       ok(main, "the reviver is loaded from a content-hashed URL");
       const bundle = await app.fetch(main[1]);
@@ -41,7 +41,7 @@ Deno.test({
       equal(bundle.headers.get("content-type"), "text/javascript; charset=utf-8");
       equal(bundle.headers.get("cache-control"), "public, max-age=31536000, immutable");
       ok((await bundle.text()).includes("__FRSH_STATE"));
-      const island = await app.fetch(parsed.islands.Counter);
+      const island = await app.fetch(parsed.islands.ChatWidget);
       equal(island.status, 200);
       await island.body?.cancel();
       const missing = await app.fetch("/_frsh/js/main-NOPE.js");

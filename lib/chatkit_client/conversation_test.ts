@@ -1,4 +1,4 @@
-import { deepEqual, equal } from "node:assert/strict";
+import { deepEqual, equal, ok } from "node:assert/strict";
 import {
   applyEvent,
   type Conversation,
@@ -129,7 +129,3 @@ Deno.test("conversation - retry helpers find the user message a reply answers", 
   deepEqual(itemsThrough(items, "u2").map((i) => i.id), ["u1", "a1", "u2"]);
   deepEqual(visibleItems([items[0], items[0], items[1]]).map((i) => i.id), ["u1", "a1"]);
 });
-
-function ok(value: unknown, message?: string) {
-  equal(!!value, true, message);
-}

@@ -344,7 +344,13 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOp
               if (turn.stallAfterChunks !== undefined && deltas >= turn.stallAfterChunks) return;
               deltas++;
             }
-            controller.enqueue(frame.bytes);
+            try {
+              controller.enqueue(frame.bytes);
+            } catch {
+              // The client went away and the server closed the body without a cancel call.
+              if (end) pendingEnds.delete(end);
+              return finish("aborted");
+            }
             i++;
           }
           stop("completed");
