@@ -7,15 +7,14 @@ let pulled = 0;
 function streamOf(chunks: number[], onCancel: () => void): ReadableStream<Uint8Array> {
   let i = 0;
   pulled = 0;
-  return new ReadableStream({
-    highWaterMark: 0,
+  return new ReadableStream<Uint8Array>({
     pull(controller) {
       pulled++;
       if (i < chunks.length) controller.enqueue(new Uint8Array(chunks[i++]));
       else controller.close();
     },
     cancel: onCancel,
-  });
+  }, { highWaterMark: 0 });
 }
 
 Deno.test("http - readBodyCapped reads bodies up to the cap", async () => {
