@@ -24,6 +24,19 @@ const encoder = new TextEncoder();
 
 /** One SSE frame: `data: <json>\n\n`. */
 export function sseFrame(event: ThreadStreamEvent): Uint8Array {
+  // Fast path for the most frequent event (one per text delta): no replacer walk needed.
+  if (
+    event.type === "thread.item.updated" &&
+    event.update.type === "assistant_message.content_part.text_delta" &&
+    typeof event.update.delta === "string" && typeof event.item_id === "string" &&
+    Number.isInteger(event.update.content_index)
+  ) {
+    return encoder.encode(
+      `data: {"type":"thread.item.updated","item_id":${JSON.stringify(event.item_id)},` +
+        `"update":{"type":"assistant_message.content_part.text_delta","content_index":` +
+        `${event.update.content_index},"delta":${JSON.stringify(event.update.delta)}}}\n\n`,
+    );
+  }
   return encoder.encode(`data: ${toJson(event)}\n\n`);
 }
 

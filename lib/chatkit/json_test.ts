@@ -40,3 +40,18 @@ Deno.test("json - clientThread sends metadata as {} and drops hidden items", asy
   assert.equal(res.headers.get("content-type"), "application/json");
   assert.equal(await res.text(), "{}");
 });
+
+Deno.test("json - the text delta fast path writes the same JSON as the general path", () => {
+  const event = {
+    type: "thread.item.updated" as const,
+    item_id: "msg_1",
+    update: {
+      type: "assistant_message.content_part.text_delta" as const,
+      content_index: 0,
+      delta: 'quote " backslash \\ newline \n unicode \u2028 é',
+    },
+  };
+  const frame = new TextDecoder().decode(sseFrame(event));
+  assert.equal(frame, `data: ${toJson(event)}\n\n`);
+  assert.deepEqual(JSON.parse(frame.slice(6)), event);
+});

@@ -67,6 +67,11 @@ export interface RequestContext {
   locale?: string;
   /** Absolute origin of this app as the client reaches it (for upload and preview URLs). */
   origin: string;
+  /**
+   * Called once the request is parsed, before anything is read or written; throwing a typed
+   * HTTP error (e.g. 429 from the rate limiter) refuses the request before any stream starts.
+   */
+  admit?(type: string): Promise<void>;
 }
 
 /** Overridable extension points. Unset ones answer a clear "not configured" error. */
@@ -126,7 +131,7 @@ export class ChatKitServer {
   }
 
   /** Handles one raw JSON body (already read with the body cap). Throws typed HTTP errors. */
-  handle(body: Uint8Array | string, ctx: RequestContext): Promise<Response> {
+  async handle(body: Uint8Array | string, ctx: RequestContext): Promise<Response> {
     let parsed: unknown;
     try {
       parsed = JSON.parse(typeof body === "string" ? body : new TextDecoder().decode(body));
@@ -136,6 +141,7 @@ export class ChatKitServer {
     const result = parseChatKitRequest(parsed);
     if (!result.ok) throw new BadRequestError(result.message, "invalid_request");
     const req = result.request;
+    await ctx.admit?.(req.type);
     const store = this.store.forOwner(ctx.owner);
     switch (req.type) {
       case "threads.create":
@@ -550,7 +556,14 @@ export class ChatKitServer {
   ): Promise<void> {
     const pending = new Map<string, ThreadItem>();
     let signature = threadSignature(thread);
-    const checkThread = async () => {
+    let refs = threadRefs(thread);
+    // After every event: a cheap reference check (title assigned, objects replaced); a full
+    // comparison (in-place changes too) after every event that is not a streaming update.
+    const checkThread = async (full = true) => {
+      const nowRefs = threadRefs(thread);
+      const moved = nowRefs.some((r, i) => r !== refs[i]);
+      if (!full && !moved) return;
+      refs = nowRefs;
       const now = threadSignature(thread);
       if (now === signature) return;
       signature = now;
@@ -574,7 +587,7 @@ export class ChatKitServer {
         const result = await Promise.race([next, aborted]);
         if (result === "aborted" || result.done) break;
         await this.#apply(result.value, thread, pending, store, sink);
-        await checkThread();
+        await checkThread(result.value.type !== "thread.item.updated");
       }
     } catch (error) {
       failure = error;
@@ -869,6 +882,10 @@ function answerStructuredInput(
 
 function ownItem(item: ThreadItem, threadId: string): ThreadItem {
   return item.thread_id === threadId ? item : { ...item, thread_id: threadId };
+}
+
+function threadRefs(thread: ThreadMetadata): unknown[] {
+  return [thread.title, thread.status, thread.metadata, thread.allowed_image_domains];
 }
 
 function threadSignature(thread: ThreadMetadata): string {
