@@ -10,6 +10,10 @@ export const handler = define.handlers({
   async POST(ctx) {
     const chatkit = ctx.state.services.chatkit;
     const body = await readBodyCapped(ctx.req, chatkit.limits.maxBodyBytes);
-    return await chatkit.handle(body, chatKitContext(ctx));
+    return await chatkit.handle(body, {
+      ...chatKitContext(ctx),
+      // New messages count against the rate limits (429 before any stream starts).
+      admit: (type) => ctx.state.services.auth.admitChatKitRequest(ctx, type),
+    });
   },
 });

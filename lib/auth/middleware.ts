@@ -1,18 +1,16 @@
 /**
  * The per-request part of auth, run by `routes/_middleware.ts`: resolves the caller into
- * `ctx.state` (user, session, owner), refuses cross-site cookie requests (403), counts new
- * messages against the rate limits (429 before any stream starts), and gives a new visitor its
- * cookie on the first response.
+ * `ctx.state` (user, session, owner), refuses cross-site cookie requests (403), and gives a new
+ * visitor its cookie on the first response. (New ChatKit messages are counted against the rate
+ * limits by `AuthService.admitChatKitRequest`, once `/chatkit` has parsed the body.)
  * @module
  */
-import { readBodyCapped } from "../chatkit/http.ts";
 import { errorResponse, HttpError } from "../errors.ts";
 import type { FreshContext } from "../fresh/types.ts";
 import type { State } from "../state.ts";
 import { mutable, setCookies } from "./cookies.ts";
 import { SESSION_COOKIES, VISITOR_COOKIES } from "./identity.ts";
-import { MESSAGE_REQUEST_TYPES } from "./rate_limit.ts";
-import { checkCsrf, clientAddress, ownOrigins } from "./web.ts";
+import { checkCsrf, ownOrigins } from "./web.ts";
 
 /** Paths whose unsafe requests are checked even without cookies (sign-in CSRF). */
 const AUTH_PATHS = /^\/(auth|api\/auth)(\/|$)/;
@@ -32,12 +30,6 @@ export async function authMiddleware(ctx: FreshContext<State>): Promise<Response
         allowedOrigins: auth.allowedOrigins,
         ownOrigins: ownOrigins(ctx.req, ctx.url, auth.baseUrl, auth.trustProxy),
       });
-    }
-    if (ctx.req.method === "POST" && ctx.url.pathname === "/chatkit") {
-      const type = await peekRequestType(ctx.req, ctx.state.services.chatkit.limits.maxBodyBytes);
-      if (type && MESSAGE_REQUEST_TYPES.has(type)) {
-        await auth.limiter.hit(identity.owner, clientAddress(ctx.req, ctx.info, auth.trustProxy));
-      }
     }
     response = mutable(await ctx.next());
   } catch (error) {
@@ -65,24 +57,4 @@ export async function authMiddleware(ctx: FreshContext<State>): Promise<Response
   }
   response.headers.set("x-request-id", ctx.state.requestId);
   return response;
-}
-
-/**
- * The `type` of a ChatKit request body, read from a copy of the request (the route reads the
- * original). Undefined when the body is not JSON or too large (the route answers those).
- */
-async function peekRequestType(req: Request, maxBytes: number): Promise<string | undefined> {
-  if (!req.body) return undefined;
-  let body: Uint8Array;
-  try {
-    body = await readBodyCapped(req.clone(), maxBytes);
-  } catch {
-    return undefined;
-  }
-  try {
-    const parsed = JSON.parse(new TextDecoder().decode(body));
-    return typeof parsed?.type === "string" ? parsed.type : undefined;
-  } catch {
-    return undefined;
-  }
 }

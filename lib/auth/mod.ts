@@ -22,12 +22,13 @@ import {
   visitorCookie,
   visitorOwner,
 } from "./identity.ts";
-import { RateLimiter } from "./rate_limit.ts";
+import { MESSAGE_REQUEST_TYPES, RateLimiter } from "./rate_limit.ts";
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from "./settings.ts";
 import {
   addCorsHeaders,
   addSecurityHeaders,
   CHATKIT_CDN,
+  clientAddress,
   contentSecurityPolicy,
   isPreflight,
   preflightResponse,
@@ -107,6 +108,18 @@ export class AuthService {
     if (new URL(req.url).protocol === "https:") return true;
     return this.trustProxy &&
       req.headers.get("x-forwarded-proto")?.split(",")[0].trim() === "https";
+  }
+
+  /**
+   * Counts a parsed ChatKit request against the caller's and the client address's message
+   * limits when it adds a new message; throws 429 (with Retry-After) over the limit.
+   */
+  async admitChatKitRequest(
+    ctx: { req: Request; info?: Deno.ServeHandlerInfo; state: { owner: string } },
+    type: string,
+  ): Promise<void> {
+    if (!MESSAGE_REQUEST_TYPES.has(type)) return;
+    await this.limiter.hit(ctx.state.owner, clientAddress(ctx.req, ctx.info, this.trustProxy));
   }
 
   /** The `Set-Cookie` value that gives a new visitor its cookie. */
