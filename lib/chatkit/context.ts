@@ -10,7 +10,8 @@ export function chatKitContext(ctx: { req: Request; url: URL; state: State }): R
   const out: RequestContext = {
     owner: ctx.state.owner,
     requestId: ctx.state.requestId,
-    origin: ctx.url.origin,
+    // The public origin when configured (behind a proxy the request's own may be internal).
+    origin: ctx.state.services.config.auth.baseUrl ?? ctx.url.origin,
   };
   const locale = ctx.req.headers.get("accept-language")?.split(",")[0]?.split(";")[0]?.trim();
   if (locale) out.locale = locale;
