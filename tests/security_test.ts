@@ -117,8 +117,8 @@ dbTest(
       const api = new Visitor(h.app, { origin: EVIL });
       api.bearer = signIn.headers.get("set-auth-token")!;
       assert.equal(await status(api.post(createRequest("via bearer"))), 200);
-    const [own] = await db.sql`select count(*)::int as n from threads where owner_id = ${userId}`;
-    assert.equal(own.n, 1, "the Bearer request acted as the user");
+      const [own] = await db.sql`select count(*)::int as n from threads where owner_id = ${userId}`;
+      assert.equal(own.n, 1, "the Bearer request acted as the user");
     } finally {
       await h.close();
     }

@@ -15,7 +15,7 @@ import { checkCsrf, ownOrigins } from "./web.ts";
 /** Paths whose unsafe requests are checked even without cookies (sign-in CSRF). */
 const AUTH_PATHS = /^\/(auth|api\/auth)(\/|$)/;
 
-/** Resolves the caller, enforces CSRF and rate limits, then runs the route. */
+/** Resolves the caller, enforces CSRF, then runs the route. */
 export async function authMiddleware(ctx: FreshContext<State>): Promise<Response> {
   const { auth } = ctx.state.services;
   const identity = await auth.resolve(ctx.req);

@@ -43,7 +43,8 @@ export function safeNext(value: string | null | undefined): string {
   if (!value || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) {
     return "/";
   }
-  if (/[\u0000-\u001f]/.test(value)) return "/";
+  // Control characters (tabs, newlines) are dropped by URL parsers: `/\t/evil` would be `//evil`.
+  for (const c of value) if (c.charCodeAt(0) < 0x20 || c === "\u007f") return "/";
   return value;
 }
 
