@@ -469,3 +469,45 @@ chatTest("a turn costs a few database round trips, none per delta", async (h) =>
     `add_user_message used ${queries.length} statements:\n${queries.join("\n")}`,
   );
 });
+
+chatTest(
+  "concurrent turns on one database connection pool stay separate and complete",
+  async (h) => {
+    h.fake.enqueue(
+      { text: "alpha one two three", chunkDelayMs: 10 },
+      { text: "beta four five six", chunkDelayMs: 10 },
+      { text: "gamma seven eight nine", chunkDelayMs: 10 },
+    );
+    const runs = await Promise.all(
+      ["first", "second", "third"].map((text) =>
+        h.stream(createRequest(text, {
+          quoted_text: `quote of ${text}`,
+          content: [
+            { type: "input_text", text },
+            { type: "input_tag", id: "ent_1", text: "@Ann", data: { k: 1 }, interactive: true },
+          ],
+        }))
+      ),
+    );
+    const replies = new Set<string>();
+    for (const events of runs) {
+      const user = doneItem(events, "user_message");
+      const first = user.content[0];
+      assert.ok(first.type === "input_text");
+      assert.equal(user.quoted_text, `quote of ${first.text}`);
+      assert.deepEqual(user.content[1], {
+        type: "input_tag",
+        id: "ent_1",
+        text: "@Ann",
+        data: { k: 1 },
+        interactive: true,
+      });
+      const reply = doneItem(events, "assistant_message");
+      replies.add(assistantText(reply));
+      const stored = await h.store.loadThreadItems(user.thread_id, undefined, 10, "asc");
+      assert.deepEqual(stored.data.map((i) => i.id), [user.id, reply.id]);
+      assert.deepEqual(stored.data[0], user);
+    }
+    assert.equal(replies.size, 3);
+  },
+);
