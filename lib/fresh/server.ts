@@ -25,7 +25,7 @@ export interface HandlerOptions<State> {
   staticDir: string;
   /** Maps an error to the JSON answer of a non-page request (the app's one mapping). */
   errorResponse: (error: unknown, state: State) => Response;
-  /** Called for every error that becomes a 5xx, with the request's state (for the log line). */
+  /** Called for every unexpected (untyped) error, with the request's state (for the log line). */
   onInternalError?: (error: unknown, state: State) => void;
 }
 
@@ -147,7 +147,8 @@ export function createHandler<State>(
   app.onError((error, c) => {
     const state = slotOf(c)?.state ?? options.state(c.req.raw);
     const status = error instanceof HttpError ? error.status : 500;
-    if (status >= 500) options.onInternalError?.(error, state);
+    // Typed errors are expected answers (501 "not configured", 503 …); only surprises are logged.
+    if (!(error instanceof HttpError)) options.onInternalError?.(error, state);
     if (special.error && pageWanted(c.req.raw) && status >= 500) {
       const url = new URL(c.req.url);
       return htmlResponse(
