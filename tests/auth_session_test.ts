@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { sign } from "../lib/auth/signing.ts";
 import { authMigrationSql } from "../lib/auth/better.ts";
 import { freshEmail, startAuthHarness, Visitor } from "./auth_helpers.ts";
-import { TEST_SECRET } from "./support/app.ts";
+import { TEST_SECRET, type TestAppOptions } from "./support/app.ts";
 import { dbTest } from "./support/db.ts";
 
 const PASSWORD = "correct horse battery";
@@ -348,6 +348,49 @@ dbTest(
         res.headers.get("content-security-policy")!,
         /form-action 'self' https:\/\/github\.com/,
       );
+    } finally {
+      await h.close();
+    }
+  },
+);
+
+dbTest(
+  "email verification - off by default; when configured, sign-in waits for the link",
+  async (db) => {
+    const mails: { to: string; url: string }[] = [];
+    const h = await startAuthHarness(db, {
+      settings: {
+        auth: {
+          requireEmailVerification: true,
+          sendVerificationEmail: ({ user, url }: { user: { email: string }; url: string }) => {
+            mails.push({ to: user.email, url });
+            return Promise.resolve();
+          },
+        },
+      } as unknown as TestAppOptions["settings"],
+    });
+    try {
+      const email = freshEmail();
+      const v = new Visitor(h.app);
+      const res = await v.submit("/auth/signup", { name: "Vera", email, password: PASSWORD });
+      assert.equal(res.status, 200);
+      assert.match(await res.text(), /Check your email/);
+      assert.ok(![...v.cookies.keys()].some((k) => k.includes("session_token")), "not signed in");
+      assert.equal(mails.length, 1);
+      assert.equal(mails[0].to, email);
+
+      const early = await v.submit("/auth/signin", { email, password: PASSWORD });
+      assert.equal(early.status, 401);
+      assert.match(await early.text(), /Verify your email address first/);
+
+      const link = new URL(mails[0].url);
+      assert.equal(link.origin, h.app.url);
+      const verified = await v.fetch(link.pathname + link.search);
+      await verified.body?.cancel();
+      assert.ok(verified.status < 400, `verification answered ${verified.status}`);
+      const [user] = await db.sql`select "emailVerified" from "user" where email = ${email}`;
+      assert.equal(user.emailVerified, true);
+      await new Visitor(h.app).signIn(email, PASSWORD);
     } finally {
       await h.close();
     }
