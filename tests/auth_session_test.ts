@@ -396,3 +396,37 @@ dbTest(
     }
   },
 );
+
+dbTest(
+  "https (BETTER_AUTH_URL) - __Secure- cookie names with Secure, and both work",
+  async (db) => {
+    const h = await startAuthHarness(db, { env: { BETTER_AUTH_URL: "https://chat.example.com" } });
+    try {
+      const v = new Visitor(h.app);
+      const first = await v.fetch("/", { headers: { accept: "text/html" } });
+      await first.body?.cancel();
+      const visitor = first.headers.getSetCookie()[0];
+      assert.match(
+        visitor,
+        /^__Secure-chatkit\.visitor=[^;]+; Max-Age=2592000; Path=\/; HttpOnly; SameSite=Lax; Secure$/,
+      );
+      const anon = await whoAmI(v);
+      assert.match(anon, /^anon:/);
+      const email = freshEmail();
+      const res = await v.submit("/auth/signup", { name: "Sec", email, password: PASSWORD });
+      await res.body?.cancel();
+      assert.equal(res.status, 303);
+      const session = res.headers.getSetCookie().find((c) => c.includes("session_token="));
+      assert.ok(session, "a session cookie");
+      assert.ok(session.startsWith("__Secure-better-auth.session_token="), session);
+      assert.match(session, /; Secure/i);
+      assert.ok(
+        res.headers.getSetCookie().some((c) => /^__Secure-chatkit\.visitor=;.*Max-Age=0/.test(c)),
+        "the visitor cookie is cleared under its __Secure- name",
+      );
+      assert.equal(await whoAmI(v), await v.userId(email));
+    } finally {
+      await h.close();
+    }
+  },
+);
