@@ -430,3 +430,52 @@ dbTest(
     }
   },
 );
+
+dbTest(
+  "sessions in use are extended a day after the last extension, as better-auth does",
+  async (db) => {
+    const h = await startAuthHarness(db);
+    try {
+      const email = freshEmail();
+      const v = new Visitor(h.app);
+      const userId = await v.signUp(email, PASSWORD);
+      const token = decodeURIComponent(v.cookies.get("better-auth.session_token")!).split(".")[0];
+      const expiry = async () =>
+        (await db.sql`select "expiresAt" from "session" where token = ${token}`)[0]
+          .expiresAt as Date;
+      const fresh = await expiry();
+
+      // A fresh session is left alone.
+      let res = await v.fetch("/", { headers: { accept: "text/html" } });
+      await res.body?.cancel();
+      assert.equal(res.headers.getSetCookie().length, 0);
+      assert.equal((await expiry()).getTime(), fresh.getTime());
+
+      // Two days left: the next request extends it to a full week, cookie included.
+      await db
+        .sql`update "session" set "expiresAt" = now() + interval '2 days' where token = ${token}`;
+      res = await v.fetch("/", { headers: { accept: "text/html" } });
+      await res.body?.cancel();
+      const renewed = res.headers.getSetCookie().find((c) =>
+        c.startsWith("better-auth.session_token=")
+      );
+      assert.ok(renewed, "the session cookie is renewed");
+      assert.match(renewed, /; Max-Age=604800; Path=\/; HttpOnly; SameSite=Lax$/);
+      assert.equal(decodeURIComponent(renewed.split(";")[0].split("=")[1]).split(".")[0], token);
+      const extended = (await expiry()).getTime() - Date.now();
+      assert.ok(extended > 6.9 * 24 * 3600_000, `extended to ${extended} ms`);
+      assert.equal(await whoAmI(v), userId);
+
+      // Bearer requests extend the session too (no cookie to renew).
+      await db
+        .sql`update "session" set "expiresAt" = now() + interval '2 days' where token = ${token}`;
+      const api = new Visitor(h.app);
+      api.bearer = token;
+      assert.equal(await whoAmI(api), userId);
+      assert.ok((await expiry()).getTime() - Date.now() > 6.9 * 24 * 3600_000);
+      assert.equal(api.cookies.size, 0);
+    } finally {
+      await h.close();
+    }
+  },
+);

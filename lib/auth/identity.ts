@@ -42,7 +42,20 @@ export interface Identity {
   newVisitorId?: string;
   /** True when the request carries our cookies and is not authenticated by a Bearer token. */
   cookieAuthenticated: boolean;
+  /** A renewed session cookie for the response (the session was extended; see `resolveIdentity`). */
+  renewedCookie?: string;
 }
+
+/** How sessions are kept alive. */
+export interface SessionPolicy {
+  /** A session's lifetime, in seconds. */
+  sessionSeconds: number;
+  /** A session in use is extended once it is older than this (better-auth's `updateAge`). */
+  updateSeconds: number;
+}
+
+/** better-auth's default `updateAge`: one day. */
+export const DEFAULT_UPDATE_SECONDS = 24 * 60 * 60;
 
 const VISITOR_ID = /^[A-Za-z0-9_-]{22,64}$/;
 
@@ -97,11 +110,16 @@ interface SessionRow {
   image: string | null;
 }
 
-/** Looks up a live session by its token (expired ones are not found). */
+/**
+ * Looks up a live session by its token (expired ones are not found). With a policy, a session
+ * used more than `updateSeconds` after it was last extended is extended again (as better-auth's
+ * own session check does); `renewed` says so.
+ */
 export async function findSession(
   sql: Sql,
   token: string,
-): Promise<{ user: AuthUser; session: Omit<AuthSession, "via"> } | null> {
+  policy?: SessionPolicy,
+): Promise<{ user: AuthUser; session: Omit<AuthSession, "via">; renewed: boolean } | null> {
   const [row] = await sql<SessionRow[]>`
     select s.id as session_id, s."expiresAt" as expires_at,
            u.id as user_id, u.name, u.email, u.image
@@ -110,7 +128,23 @@ export async function findSession(
   if (!row) return null;
   const user: AuthUser = { id: row.user_id, name: row.name, email: row.email };
   if (row.image) user.image = row.image;
-  return { user, session: { id: row.session_id, expiresAt: row.expires_at } };
+  let expiresAt = row.expires_at;
+  let renewed = false;
+  if (
+    policy &&
+    expiresAt.getTime() - Date.now() < (policy.sessionSeconds - policy.updateSeconds) * 1000
+  ) {
+    const [updated] = await sql<{ expires_at: Date }[]>`
+      update "session"
+      set "expiresAt" = now() + make_interval(secs => ${policy.sessionSeconds}), "updatedAt" = now()
+      where token = ${token} and "userId" = ${row.user_id} and "expiresAt" > now()
+      returning "expiresAt" as expires_at`;
+    if (updated) {
+      expiresAt = updated.expires_at;
+      renewed = true;
+    }
+  }
+  return { user, session: { id: row.session_id, expiresAt }, renewed };
 }
 
 /** The session token of a signed cookie value, or null when the signature is wrong. */
@@ -122,7 +156,12 @@ export function tokenFromSignedValue(secret: string, value: string): Promise<str
  * Resolves the caller of a request. A Bearer token may be the raw session token (as sign-in
  * returns it to API clients) or the signed form (`set-auth-token`); a cookie must be signed.
  */
-export async function resolveIdentity(sql: Sql, secret: string, req: Request): Promise<Identity> {
+export async function resolveIdentity(
+  sql: Sql,
+  secret: string,
+  req: Request,
+  policy?: SessionPolicy,
+): Promise<Identity> {
   const cookies = readCookies(req);
   const hasOurCookies = [...SESSION_COOKIES, ...VISITOR_COOKIES].some((n) => cookies.has(n));
 
@@ -130,7 +169,7 @@ export async function resolveIdentity(sql: Sql, secret: string, req: Request): P
   const bearer = authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
   if (bearer) {
     const token = bearer.includes(".") ? await unsign(secret, bearer) : bearer;
-    const found = token ? await findSession(sql, token) : null;
+    const found = token ? await findSession(sql, token, policy) : null;
     if (found) {
       return {
         owner: found.user.id,
@@ -145,14 +184,22 @@ export async function resolveIdentity(sql: Sql, secret: string, req: Request): P
     const value = cookies.get(name);
     if (!value) continue;
     const token = await unsign(secret, value);
-    const found = token ? await findSession(sql, token) : null;
+    const found = token ? await findSession(sql, token, policy) : null;
     if (found) {
-      return {
+      const identity: Identity = {
         owner: found.user.id,
         user: found.user,
         session: { ...found.session, via: "cookie" },
         cookieAuthenticated: true,
       };
+      if (found.renewed && policy) {
+        // The same signed value, for another full lifetime in the browser too.
+        identity.renewedCookie = serializeCookie(name, value, {
+          secure: name.startsWith("__Secure-"),
+          maxAge: policy.sessionSeconds,
+        });
+      }
+      return identity;
     }
   }
 

@@ -38,6 +38,13 @@ export async function authMiddleware(ctx: FreshContext<State>): Promise<Response
     response = errorResponse(error, ctx.state.requestId);
   }
 
+  if (identity.renewedCookie) {
+    // Unless the route itself set (or cleared) the session cookie, e.g. sign-out.
+    const set = setCookies(response);
+    if (!set.some((c) => SESSION_COOKIES.includes(c.name))) {
+      response.headers.append("set-cookie", identity.renewedCookie);
+    }
+  }
   if (identity.newVisitorId) {
     const set = setCookies(response);
     const establishesSession = set.some((c) => SESSION_COOKIES.includes(c.name) && c.value);

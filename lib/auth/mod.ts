@@ -8,16 +8,23 @@ import type { Database } from "../db/mod.ts";
 import { errorResponse } from "../errors.ts";
 import { log } from "../log.ts";
 import type { Settings } from "../settings.ts";
-import { AUTH_BASE_PATH, type BetterAuth, createBetterAuth } from "./better.ts";
+import {
+  AUTH_BASE_PATH,
+  type BetterAuth,
+  createBetterAuth,
+  DEFAULT_SESSION_SECONDS,
+} from "./better.ts";
 import { mutable, setCookies } from "./cookies.ts";
 import {
   clearVisitorCookies,
+  DEFAULT_UPDATE_SECONDS,
   DEFAULT_VISITOR_SECONDS,
   findSession,
   type Identity,
   readVisitorId,
   resolveIdentity,
   SESSION_COOKIES,
+  type SessionPolicy,
   tokenFromSignedValue,
   visitorCookie,
   visitorOwner,
@@ -61,6 +68,7 @@ export class AuthService {
   readonly #secret: string;
   readonly #mode: Config["mode"];
   readonly #csp: string;
+  readonly #sessionPolicy: SessionPolicy;
 
   constructor(config: Config, settings: Settings, db: Database) {
     if (!config.secret) throw new Error("BETTER_AUTH_SECRET is missing (see lib/dev_secrets.ts)");
@@ -71,6 +79,10 @@ export class AuthService {
     this.baseUrl = config.auth.baseUrl;
     this.trustProxy = config.auth.trustProxy;
     this.visitorSeconds = settings.auth?.visitorSeconds ?? DEFAULT_VISITOR_SECONDS;
+    this.#sessionPolicy = {
+      sessionSeconds: settings.auth?.sessionSeconds ?? DEFAULT_SESSION_SECONDS,
+      updateSeconds: DEFAULT_UPDATE_SECONDS,
+    };
     this.socialProviders = [];
     if (config.auth.github) this.socialProviders.push("github");
     if (config.auth.google) this.socialProviders.push("google");
@@ -99,7 +111,7 @@ export class AuthService {
 
   /** Resolves the caller of a request. */
   resolve(req: Request): Promise<Identity> {
-    return resolveIdentity(this.#sql, this.#secret, req);
+    return resolveIdentity(this.#sql, this.#secret, req, this.#sessionPolicy);
   }
 
   /** Whether cookies set for this request should be `Secure` (and `__Secure-` named). */
