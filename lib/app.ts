@@ -3,6 +3,7 @@
  * graceful shutdown. `main.ts`, `dev.ts`, the tests and the benchmarks all start it here.
  * @module
  */
+import process from "node:process";
 import { fileURLToPath } from "node:url";
 import type { Config } from "./config.ts";
 import { type Database, openDatabase } from "./db/mod.ts";
@@ -120,6 +121,7 @@ export async function serve(options: AppOptions & { quiet?: boolean }): Promise<
       stopping ??= (async () => {
         let timer: ReturnType<typeof setTimeout> | undefined;
         const drained = await Promise.race([
+          // Waits for response bodies still streaming too (a reply being generated).
           server.shutdown().then(() => true),
           new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), DRAIN_MS)),
         ]);
@@ -156,6 +158,9 @@ export function exitOnSignals(server: RunningServer): void {
       Deno.exit(0);
     }
   };
-  Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
-  Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
+  // Registered through node:process, not Deno.addSignalListener: the Agents SDK's tracing
+  // module exits the process on SIGTERM itself unless it sees another `process` listener, which
+  // would cut every reply still streaming.
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
 }
