@@ -121,7 +121,8 @@ const originList = z.string().transform((value, ctx) => {
     if (!url || !["http:", "https:"].includes(url.protocol) || entry === "*") {
       ctx.addIssue({
         code: "custom",
-        message: `expected comma-separated http(s) origins such as https://example.com, got "${entry}"`,
+        message:
+          `expected comma-separated http(s) origins such as https://example.com, got "${entry}"`,
       });
       return z.NEVER;
     }
