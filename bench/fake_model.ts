@@ -210,6 +210,10 @@ export function serveFakeModel(
       return Response.json(settings);
     }
     if (path === "/_stats") return Response.json({ ...stats, settings });
+    // The HTTP baseline of the store reads: answers its JSON body straight back.
+    if (req.method === "POST" && path === "/_echo") {
+      return new Response(await req.arrayBuffer(), { headers: JSON_HEADERS });
+    }
     stats.other++;
     await req.body?.cancel();
     return new Response(JSON.stringify({ error: { message: `unknown route ${path}` } }), {
