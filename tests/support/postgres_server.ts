@@ -9,8 +9,22 @@
 export interface PostgresCluster {
   /** Superuser URL of the `postgres` database. */
   url: string;
+  /** The postmaster's pid (its children are the backends). */
+  pid: number;
+  /** The server's major version. */
+  version: string;
+  /** The server settings it was started with. */
+  settings: Record<string, string>;
   stop(): Promise<void>;
 }
+
+/** Settings for a disposable cluster: durability off, room for many connections. */
+export const THROWAWAY_SETTINGS: Record<string, string> = {
+  fsync: "off",
+  synchronous_commit: "off",
+  full_page_writes: "off",
+  max_connections: "300",
+};
 
 /** The folder holding `initdb` and `pg_ctl`, newest version first; null when not installed. */
 export function findPostgresBin(): string | null {
@@ -53,8 +67,13 @@ function freePort(): number {
   return port;
 }
 
-/** Starts a new cluster. Throws when PostgreSQL is not installed. */
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+/**
+ * Starts a new cluster with `settings` (server `-c` options). Throws when PostgreSQL is not
+ * installed.
+ */
+export async function startPostgresCluster(
+  settings: Record<string, string> = THROWAWAY_SETTINGS,
+): Promise<PostgresCluster> {
   const bin = findPostgresBin();
   if (!bin) throw new Error("PostgreSQL is not installed (no initdb found; set PG_BIN)");
   const asRoot = Deno.uid() === 0;
@@ -75,12 +94,20 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     "--no-sync",
   ], user);
   const port = freePort();
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off ` +
-    `-c synchronous_commit=off -c full_page_writes=off -c max_connections=300`;
+  const options = [
+    `-p ${port}`,
+    `-k ${dir}`,
+    "-c listen_addresses=127.0.0.1",
+    ...Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`),
+  ].join(" ");
   await run([`${bin}/pg_ctl`, "-D", data, "-o", options, "-l", `${dir}/log`, "-w", "start"], user);
+  const pid = Number((await Deno.readTextFile(`${data}/postmaster.pid`)).split("\n")[0]);
   let stopped = false;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    pid,
+    version: bin.match(/postgresql\/(\d+)/)?.[1] ?? "?",
+    settings,
     async stop() {
       if (stopped) return;
       stopped = true;
