@@ -3,7 +3,7 @@
  * the embedded database's single connection is shared), email + password, GitHub and Google
  * when their credentials are set, Bearer tokens, and its log lines routed to ours.
  *
- * Its tables come from `migrations/0003_auth.sql` (our runner applies it); the SQL was generated
+ * Its tables come from `migrations/0002_auth.sql` (our runner applies it); the SQL was generated
  * with better-auth's `compileMigrations()` (see `authMigrationSql`).
  * @module
  */
@@ -94,7 +94,7 @@ export type BetterAuth = ReturnType<typeof createBetterAuth>;
 
 /**
  * The DDL better-auth would still run against the database (empty when
- * `migrations/0003_auth.sql` created everything it needs).
+ * `migrations/0002_auth.sql` created everything it needs).
  */
 export async function authMigrationSql(input: BetterAuthInput): Promise<string> {
   const { compileMigrations } = await getMigrations(options(input));
