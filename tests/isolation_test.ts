@@ -1,8 +1,8 @@
 /**
  * Isolation: two signed-in users (one by cookie, one by Bearer token) and two anonymous visitors
  * each own a thread (with items and feedback) and an uploaded attachment. Every request type
- * aimed at another owner's thread, item or attachment answers 404 (the idempotent deletes answer
- * `{}` exactly as for an unknown id) and changes nothing; `threads.list` shows only one's own.
+ * aimed at another owner's thread, item or attachment answers 404 and changes nothing;
+ * `threads.list` shows only one's own.
  */
 import assert from "node:assert/strict";
 import { addMessageRequest, createRequest, userInput } from "./chatkit_helpers.ts";
@@ -138,16 +138,12 @@ function attacks(me: Actor, victim: Actor): { label: string; body: unknown; stat
         params: { thread_id: t, item_id: victim.assistantItemId, action: { type: "x" } },
       },
     },
-    // Deleting is idempotent in the protocol: an id that is not yours is an unknown id.
     { label: "threads.delete", body: { type: "threads.delete", params: { thread_id: t } } },
     {
       label: "attachments.delete",
       body: { type: "attachments.delete", params: { attachment_id: victim.attachmentId } },
     },
-  ].map((a) => ({
-    ...a,
-    status: a.label.endsWith("delete") ? [200] : notFound,
-  }));
+  ].map((a) => ({ ...a, status: notFound }));
 }
 
 dbTest("isolation - 2 users + 2 visitors × every request type on another's data", async (db) => {
@@ -237,7 +233,7 @@ dbTest("isolation - 2 users + 2 visitors × every request type on another's data
       await preview.body?.cancel();
     }
 
-    // The owners' own deletes do work (so the `{}` above really was a no-op).
+    // The owners' own deletes do work (so the 404s above were refusals, not broken deletes).
     for (const me of actors) {
       await me.visitor.json({ type: "threads.delete", params: { thread_id: me.threadId } });
       await me.visitor.json({

@@ -217,8 +217,13 @@ export class ChatKitServer {
     return jsonResponse(clientThread(thread));
   }
 
+  // Unknown and foreign ids are one case (every query is filtered by owner): 404, nothing changes.
+  // The reference answers {} for unknown ids; DESIGN.md makes "missing or not yours" a 404 for
+  // every request type, and a repeated delete stays harmless.
   async #delete(req: RequestOf<"threads.delete">, store: OwnerStore): Promise<Response> {
-    await store.deleteThread(req.params.thread_id);
+    if (!await store.deleteThread(req.params.thread_id)) {
+      throw new NotFoundError("Thread not found");
+    }
     return jsonResponse({});
   }
 
@@ -251,7 +256,9 @@ export class ChatKitServer {
     req: RequestOf<"attachments.delete">,
     store: OwnerStore,
   ): Promise<Response> {
-    await store.deleteAttachment(req.params.attachment_id);
+    if (!await store.deleteAttachment(req.params.attachment_id)) {
+      throw new NotFoundError("Attachment not found");
+    }
     return jsonResponse({});
   }
 

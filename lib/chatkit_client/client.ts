@@ -108,9 +108,13 @@ export class ChatKitClient {
     return this.#json("threads.update", { thread_id: threadId, title });
   }
 
-  /** `threads.delete`. */
+  /** `threads.delete`. A thread that is already gone (404, e.g. deleted in another tab) is done. */
   async deleteThread(threadId: string): Promise<void> {
-    await this.#json("threads.delete", { thread_id: threadId });
+    try {
+      await this.#json("threads.delete", { thread_id: threadId });
+    } catch (error) {
+      if (!(error instanceof ChatKitRequestError && error.status === 404)) throw error;
+    }
   }
 
   /** `items.feedback`. */
