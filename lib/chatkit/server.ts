@@ -14,19 +14,19 @@ import { CustomStreamError, StreamError } from "./errors.ts";
 import { newAttachmentId, newItemId, newThreadId, nowIso } from "./ids.ts";
 import { clientThread, jsonResponse, sseFrame, visiblePage } from "./json.ts";
 import type { RespondContext, Responder } from "./responder.ts";
+
+import { answerStructuredInput, buildAttachment, buildUserMessage, mimeAllowed } from "./items.ts";
 import { parseChatKitRequest, type RequestOf } from "./schemas.ts";
+import { applyUpdate } from "./updates.ts";
 import {
   type Action,
   type Attachment,
   isHiddenItem,
-  type ItemUpdate,
-  type StructuredInputItem,
   type ThreadItem,
   type ThreadMetadata,
   type ThreadStreamEvent,
   type UserMessageInput,
   type UserMessageItem,
-  type WidgetComponent,
   type WidgetItem,
 } from "./types.ts";
 
@@ -819,74 +819,6 @@ async function loadMessageAttachments(store: OwnerStore, ids: string[]): Promise
   return stored.map((s) => s.attachment);
 }
 
-function buildUserMessage(
-  threadId: string,
-  input: UserMessageInput,
-  attachments: Attachment[],
-): UserMessageItem {
-  const item: UserMessageItem = {
-    id: newItemId("message"),
-    thread_id: threadId,
-    created_at: nowIso(),
-    type: "user_message",
-    content: input.content,
-    attachments: attachments.map((a) => {
-      const { upload_descriptor: _drop, ...rest } = a;
-      return { ...rest, thread_id: threadId } as Attachment;
-    }),
-    inference_options: input.inference_options,
-  };
-  if (input.quoted_text !== undefined) item.quoted_text = input.quoted_text;
-  return item;
-}
-
-function buildAttachment(id: string, name: string, mimeType: string, origin: string): Attachment {
-  if (mimeType.toLowerCase().startsWith("image/")) {
-    return {
-      type: "image",
-      id,
-      name,
-      mime_type: mimeType,
-      preview_url: `${origin}/chatkit/preview/${id}`,
-    };
-  }
-  return { type: "file", id, name, mime_type: mimeType };
-}
-
-/** Whether a MIME type (parameters ignored) is in the allow-list (`type/*` wildcards allowed). */
-export function mimeAllowed(mimeType: string, allowList: string[]): boolean {
-  const media = mimeType.split(";")[0].trim().toLowerCase();
-  if (!/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/.test(media)) return false;
-  const major = media.split("/")[0];
-  return allowList.some((allowed) => {
-    const a = allowed.toLowerCase();
-    return a === media || a === "*/*" || a === `${major}/*`;
-  });
-}
-
-function answerStructuredInput(
-  item: StructuredInputItem,
-  submission: {
-    status: "answered" | "skipped";
-    answers: Record<string, { values?: string[] | null; skipped?: boolean | null }>;
-  },
-): StructuredInputItem {
-  const inputs = item.inputs.map((question) => {
-    const answer = Object.hasOwn(submission.answers, question.id)
-      ? submission.answers[question.id]
-      : undefined;
-    const values = answer?.values ?? [];
-    if (submission.status === "skipped" || !answer || answer.skipped || values.length === 0) {
-      return { ...question, answer: { values: [], skipped: true } };
-    }
-    const kept = question.type === "multiple_choice" && !question.multiple
-      ? values.slice(0, 1)
-      : values;
-    return { ...question, answer: { values: kept, skipped: false } };
-  });
-  return { ...item, status: submission.status, inputs };
-}
-
 function ownItem(item: ThreadItem, threadId: string): ThreadItem {
   return item.thread_id === threadId ? item : { ...item, thread_id: threadId };
 }
@@ -902,85 +834,4 @@ function threadSignature(thread: ThreadMetadata): string {
     thread.metadata,
     thread.allowed_image_domains ?? null,
   ]);
-}
-
-/** Applies an incremental update to the pending copy of a streamed item. */
-export function applyUpdate(item: ThreadItem, update: ItemUpdate): void {
-  switch (update.type) {
-    case "assistant_message.content_part.added":
-      if (item.type === "assistant_message") {
-        while (item.content.length < update.content_index) {
-          item.content.push({ type: "output_text", text: "", annotations: [] });
-        }
-        item.content[update.content_index] = structuredClone(update.content);
-      }
-      return;
-    case "assistant_message.content_part.text_delta":
-      if (item.type === "assistant_message") {
-        while (item.content.length <= update.content_index) {
-          item.content.push({ type: "output_text", text: "", annotations: [] });
-        }
-        item.content[update.content_index].text += update.delta;
-      }
-      return;
-    case "assistant_message.content_part.annotation_added":
-      if (item.type === "assistant_message") {
-        const part = item.content[update.content_index];
-        if (!part) return;
-        part.annotations ??= [];
-        if (update.annotation_index >= part.annotations.length) {
-          part.annotations.push(update.annotation);
-        } else part.annotations.splice(update.annotation_index, 0, update.annotation);
-      }
-      return;
-    case "assistant_message.content_part.done":
-      if (item.type === "assistant_message") {
-        while (item.content.length < update.content_index) {
-          item.content.push({ type: "output_text", text: "", annotations: [] });
-        }
-        item.content[update.content_index] = structuredClone(update.content);
-      }
-      return;
-    case "workflow.task.added":
-      if (item.type === "workflow") item.workflow.tasks.push(update.task);
-      return;
-    case "workflow.task.updated":
-      if (item.type === "workflow") item.workflow.tasks[update.task_index] = update.task;
-      return;
-    case "widget.root.updated":
-      if (item.type === "widget") item.widget = update.widget;
-      return;
-    case "widget.component.updated":
-      if (item.type === "widget") {
-        replaceComponent(item.widget, update.component_id, update.component);
-      }
-      return;
-    case "widget.streaming_text.value_delta":
-      if (item.type === "widget") {
-        const component = findComponent(item.widget, update.component_id);
-        if (component) component.value = String(component.value ?? "") + update.delta;
-      }
-      return;
-    case "generated_image.updated":
-      if (item.type === "generated_image") item.image = update.image;
-      return;
-  }
-}
-
-function findComponent(root: WidgetComponent, id: string): WidgetComponent | undefined {
-  if (root.id === id) return root;
-  for (const child of root.children ?? []) {
-    const found = findComponent(child, id);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-function replaceComponent(root: WidgetComponent, id: string, component: WidgetComponent): void {
-  const children = root.children;
-  if (!children) return;
-  for (let i = 0; i < children.length; i++) {
-    if (children[i].id === id) children[i] = component;
-    else replaceComponent(children[i], id, component);
-  }
 }

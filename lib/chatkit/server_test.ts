@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { HttpError } from "../errors.ts";
 import { CustomStreamError, StreamError } from "./errors.ts";
-import { applyUpdate, errorEvent, mimeAllowed } from "./server.ts";
+import { mimeAllowed } from "./items.ts";
+import { errorEvent } from "./server.ts";
+import { applyUpdate } from "./updates.ts";
 import type { AssistantMessageItem, WidgetItem, WorkflowItem } from "./types.ts";
 
 Deno.test("server - applyUpdate accumulates assistant text, parts and annotations", () => {
