@@ -4,18 +4,9 @@
  */
 import settings from "./fresh.config.ts";
 import manifest from "./fresh.gen.ts";
-import { exitOnSignals, serve } from "./lib/app.ts";
-import { ConfigError, loadConfig } from "./lib/config.ts";
-import { MigrationError } from "./lib/db/migrate.ts";
-import { log } from "./lib/log.ts";
+import { runUntilSignalled, serve } from "./lib/app.ts";
+import { loadConfig } from "./lib/config.ts";
 
-try {
-  const config = loadConfig(Deno.env.toObject(), "production");
-  exitOnSignals(await serve({ config, settings, manifest }));
-} catch (error) {
-  if (error instanceof ConfigError || error instanceof MigrationError) {
-    log.error(`cannot start: ${error.message}`);
-    Deno.exit(1);
-  }
-  throw error;
-}
+await runUntilSignalled(() =>
+  serve({ config: loadConfig(Deno.env.toObject(), "production"), settings, manifest })
+);

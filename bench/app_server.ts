@@ -7,14 +7,14 @@
  */
 import settings from "../fresh.config.ts";
 import manifest from "../fresh.gen.ts";
-import { exitOnSignals, serve } from "../lib/app.ts";
+import { runUntilSignalled, serve } from "../lib/app.ts";
 import { loadConfig } from "../lib/config.ts";
 
 const NEVER = 1_000_000_000;
 
 const config = loadConfig(Deno.env.toObject(), "production");
-exitOnSignals(
-  await serve({
+await runUntilSignalled(() =>
+  serve({
     config,
     settings: {
       ...settings,
@@ -26,5 +26,5 @@ exitOnSignals(
       },
     },
     manifest,
-  }),
+  })
 );

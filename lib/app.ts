@@ -5,12 +5,11 @@
  */
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import type { Config } from "./config.ts";
+import { type Config, ConfigError } from "./config.ts";
 import { type Database, openDatabase } from "./db/mod.ts";
-import { MIGRATIONS_DIR, readMigrations, runMigrations } from "./db/migrate.ts";
+import { MigrationError, MIGRATIONS_DIR, readMigrations, runMigrations } from "./db/migrate.ts";
 import { errorResponse, logInternalError } from "./errors.ts";
-import { buildClient, type ClientBuild, readSnapshot } from "./fresh/build.ts";
-import { islandName } from "./fresh/islands.ts";
+import { buildClient, type ClientBuild, islandFiles, readSnapshot } from "./fresh/build.ts";
 import { setBuildId } from "./fresh/runtime.ts";
 import { createHandler } from "./fresh/server.ts";
 import type { Manifest } from "./fresh/types.ts";
@@ -47,13 +46,11 @@ function client(manifest: Manifest, config: Config): Promise<ClientBuild> {
       const snapshot = await readSnapshot(`${ROOT}_fresh`);
       if (snapshot) return snapshot;
     }
-    const islands = Object.fromEntries(
-      Object.keys(manifest.islands).map((key) => [
-        islandName(key),
-        fileURLToPath(new URL(key, manifest.baseUrl)),
-      ]),
-    );
-    return await buildClient({ root: ROOT, islands, minify: config.mode === "production" });
+    return await buildClient({
+      root: ROOT,
+      islands: islandFiles(manifest),
+      minify: config.mode === "production",
+    });
   })();
   return clientBuild;
 }
@@ -146,8 +143,24 @@ async function buildId(): Promise<string> {
     .join("");
 }
 
+/**
+ * Starts a server for an entry point and keeps it running until SIGINT/SIGTERM. A bad variable
+ * or a failing migration ends the process with its message instead of a stack trace.
+ */
+export async function runUntilSignalled(start: () => Promise<RunningServer>): Promise<void> {
+  try {
+    exitOnSignals(await start());
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof MigrationError) {
+      log.error(`cannot start: ${error.message}`);
+      Deno.exit(1);
+    }
+    throw error;
+  }
+}
+
 /** Ends the process cleanly on SIGINT/SIGTERM: drain, close the database, exit. */
-export function exitOnSignals(server: RunningServer): void {
+function exitOnSignals(server: RunningServer): void {
   const stop = async (signal: string) => {
     log.info("shutting down", { signal });
     const hardStop = setTimeout(() => Deno.exit(1), 10_000);

@@ -9,7 +9,7 @@ const options = { sanitizeOps: false, sanitizeResources: false };
 
 Deno.test("fresh.gen.ts - matches routes/ and islands/ (run `deno task dev` to regenerate)", async () => {
   const committed = await Deno.readTextFile(`${ROOT}fresh.gen.ts`);
-  equal(committed, await generateManifest(ROOT));
+  equal(committed, generateManifest(ROOT));
 });
 
 Deno.test({

@@ -60,12 +60,6 @@ export async function openDatabase(
   });
 }
 
-/** Wraps a client already connected to `url` (tests, benchmarks). */
-export function connectDatabase(url: string, options: { max?: number } = {}): Database {
-  const sql = postgres(serverUrl(url), { ...clientOptions, max: options.max ?? 10 });
-  return wrap(sql, "postgres", () => sql.end({ timeout: 5 }));
-}
-
 function wrap(sql: Sql, kind: Database["kind"], end: () => Promise<void>): Database {
   let closing: Promise<void> | undefined;
   return {

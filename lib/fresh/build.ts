@@ -7,7 +7,9 @@
 import * as esbuild from "esbuild";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { islandName } from "./islands.ts";
 import type { ClientAssets } from "./render.tsx";
+import type { Manifest } from "./types.ts";
 
 /** The URL prefix of built client code. */
 export const CLIENT_PREFIX = "/_frsh/js/";
@@ -28,6 +30,16 @@ export interface BuildOptions {
 }
 
 const clientEntry = fileURLToPath(new URL("./client/main.ts", import.meta.url));
+
+/** Island name → absolute file path, for every island of a manifest. */
+export function islandFiles(manifest: Manifest): Record<string, string> {
+  return Object.fromEntries(
+    Object.keys(manifest.islands).map((key) => [
+      islandName(key),
+      fileURLToPath(new URL(key, manifest.baseUrl)),
+    ]),
+  );
+}
 
 /** Builds the client code. */
 export async function buildClient({ root, islands, minify }: BuildOptions): Promise<ClientBuild> {

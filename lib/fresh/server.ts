@@ -6,12 +6,11 @@
  */
 import { type Context, Hono } from "hono";
 import { HttpError } from "./error.ts";
-import { registerIslands } from "./islands.ts";
+import { islandName, registerIslands } from "./islands.ts";
 import { CLIENT_PREFIX, type ClientBuild } from "./build.ts";
 import { renderPage } from "./render.tsx";
 import { compareRoutePatterns, routeFileKind } from "./router.ts";
 import { staticFiles } from "./static_files.ts";
-import { islandName } from "./islands.ts";
 import type { FreshContext, Handler, Manifest, PageProps, RouteModule } from "./types.ts";
 
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
