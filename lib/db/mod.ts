@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import postgres from "postgres";
 import type { Config } from "../config.ts";
+import { makePrivateDir } from "../private_files.ts";
 import { startEmbeddedPostgres } from "./embedded.ts";
 
 export type Sql = postgres.Sql;
@@ -52,8 +53,9 @@ export async function openDatabase(
     });
     return wrap(sql, "postgres", () => sql.end({ timeout: 5 }));
   }
+  await makePrivateDir(config.dataDir);
   const embedded = await startEmbeddedPostgres(join(config.dataDir, "pglite"));
-  const sql = postgres(embedded.url, { ...clientOptions, max: 1, connect_timeout: 10 });
+  const sql = postgres({ ...embedded.client, ...clientOptions, max: 1, connect_timeout: 10 });
   return wrap(sql, "embedded", async () => {
     await sql.end({ timeout: 5 });
     await embedded.close();
