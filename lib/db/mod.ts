@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import postgres from "postgres";
 import { type Config, ConfigError } from "../config.ts";
+import { makePrivateDir } from "../private_files.ts";
 import { serverConnection } from "./connection.ts";
 
 export type Sql = postgres.Sql;
@@ -67,11 +68,11 @@ export async function openDatabase(
     });
     return wrap(sql, "postgres", () => sql.end({ timeout: 5 }));
   }
-  const dir = join(config.dataDir, "pglite");
   await assertWritable(config.dataDir);
   const { startEmbeddedPostgres } = await import("./embedded.ts");
-  const embedded = await startEmbeddedPostgres(dir);
-  const sql = postgres(embedded.url, {
+  const embedded = await startEmbeddedPostgres(join(config.dataDir, "pglite"));
+  const sql = postgres({
+    ...embedded.client,
     ...clientOptions,
     connection: { ...clientOptions.connection, ...PLANNED_WITH_VALUES },
     max: 1,
@@ -93,7 +94,7 @@ async function assertWritable(dataDir: string): Promise<void> {
   if (permission.state !== "granted") reason = "no permission to write there";
   else {
     try {
-      await Deno.mkdir(dataDir, { recursive: true });
+      await makePrivateDir(dataDir);
       const probe = join(dataDir, `.write-check-${crypto.randomUUID()}`);
       await Deno.writeTextFile(probe, "");
       await Deno.remove(probe);
