@@ -95,11 +95,11 @@ export async function emptyDatabase(kind: DatabaseKind): Promise<ScratchDatabase
     const embedded = await startEmbeddedPostgres(undefined, {
       template: await emptyPgliteTemplate(),
     });
-    const sql = postgres(embedded.url, { max: 1, onnotice: () => {} });
+    const sql = postgres({ ...embedded.client, max: 1, onnotice: () => {} });
     return {
       sql,
       kind,
-      url: embedded.url,
+      url: embedded.client.path,
       async close() {
         await sql.end();
         await embedded.close();
