@@ -37,6 +37,11 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** Stand-alone client scripts besides the islands: the embed for other sites (`/embed.js`). */
+export const CLIENT_SCRIPTS: Record<string, string> = {
+  embed: fileURLToPath(new URL("./embed/client/main.tsx", import.meta.url)),
+};
+
 let clientBuild: Promise<ClientBuild> | undefined;
 
 /** Builds the island bundles once per process (or loads `_fresh/` in production). */
@@ -49,6 +54,7 @@ function client(manifest: Manifest, config: Config): Promise<ClientBuild> {
     return await buildClient({
       root: ROOT,
       islands: islandFiles(manifest),
+      scripts: CLIENT_SCRIPTS,
       minify: config.mode === "production",
     });
   })();
