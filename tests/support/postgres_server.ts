@@ -15,6 +15,11 @@ export interface PostgresCluster {
   version: string;
   /** The server settings it was started with. */
   settings: Record<string, string>;
+  /** Stops the server (fast shutdown: connections are ended) and keeps its data. */
+  halt(): Promise<void>;
+  /** Starts a halted server again, on the same port with the same data. */
+  resume(): Promise<void>;
+  /** Stops the server and deletes its data. */
   stop(): Promise<void>;
 }
 
@@ -100,7 +105,9 @@ export async function startPostgresCluster(
     "-c listen_addresses=127.0.0.1",
     ...Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`),
   ].join(" ");
-  await run([`${bin}/pg_ctl`, "-D", data, "-o", options, "-l", `${dir}/log`, "-w", "start"], user);
+  const start = () =>
+    run([`${bin}/pg_ctl`, "-D", data, "-o", options, "-l", `${dir}/log`, "-w", "start"], user);
+  await start();
   const pid = Number((await Deno.readTextFile(`${data}/postmaster.pid`)).split("\n")[0]);
   let stopped = false;
   return {
@@ -108,6 +115,8 @@ export async function startPostgresCluster(
     pid,
     version: bin.match(/postgresql\/(\d+)/)?.[1] ?? "?",
     settings,
+    halt: () => run([`${bin}/pg_ctl`, "-D", data, "-m", "fast", "-w", "stop"], user),
+    resume: start,
     async stop() {
       if (stopped) return;
       stopped = true;
