@@ -19,6 +19,8 @@ export interface Config {
   databaseUrl?: string;
   /** `DATABASE_POOL_SIZE`: connections to a Postgres server. */
   databasePoolSize: number;
+  /** `DATABASE_CA_CERT` (or libpq's `PGSSLROOTCERT`): PEM text or file of the server's CA. */
+  databaseCaCert?: string;
   /** `DATA_DIR`: where the embedded database and generated development secrets live. */
   dataDir: string;
   /** `BETTER_AUTH_SECRET`: signs session and visitor cookies (generated in development). */
@@ -144,6 +146,8 @@ const schema = {
   HOSTNAME: optional(z.string().min(1)),
   DATABASE_URL: optional(postgresUrl),
   DATABASE_POOL_SIZE: optional(integer(1, 100)),
+  DATABASE_CA_CERT: optional(z.string().min(1)),
+  PGSSLROOTCERT: optional(z.string().min(1)),
   DATA_DIR: optional(z.string().min(1)),
   BETTER_AUTH_SECRET: optional(z.string().min(32, "expected at least 32 characters")),
   OPENAI_API_KEY: optional(z.string().trim().min(1)),
@@ -211,6 +215,7 @@ export function loadConfig(env: Record<string, string | undefined>, mode: Mode):
     hostname: v.HOSTNAME ?? (mode === "development" ? "127.0.0.1" : "0.0.0.0"),
     databaseUrl: v.DATABASE_URL,
     databasePoolSize: v.DATABASE_POOL_SIZE ?? 10,
+    databaseCaCert: v.DATABASE_CA_CERT ?? v.PGSSLROOTCERT,
     dataDir: v.DATA_DIR ?? ".data",
     secret: v.BETTER_AUTH_SECRET,
     llm: {
