@@ -7,7 +7,7 @@
 import { type Context, Hono } from "hono";
 import { HttpError } from "./error.ts";
 import { islandName, registerIslands } from "./islands.ts";
-import { CLIENT_PREFIX, type ClientBuild } from "./build.ts";
+import { CLIENT_PREFIX, type ClientBuild } from "./snapshot.ts";
 import { renderPage } from "./render.tsx";
 import { setClientScripts } from "./runtime.ts";
 import { compareRoutePatterns, routeFileKind } from "./router.ts";
