@@ -11,6 +11,7 @@ import type {
   UserMessageItem,
 } from "../chatkit/types.ts";
 import type { LlmConfig } from "../config.ts";
+import type { Sql } from "../db/mod.ts";
 import { log } from "../log.ts";
 import { PostgresStore } from "../store/mod.ts";
 import { freshOwner, testDatabase } from "../../tests/support/db.ts";
@@ -20,14 +21,26 @@ import {
   startFakeOpenAI,
 } from "../../tests/support/fake_openai.ts";
 import { within } from "../../tests/support/wait.ts";
+import type { AgentContext, PreModelStep } from "./context.ts";
 import { createResponder } from "./mod.ts";
 import type { AgentSettings } from "./settings.ts";
 
 log.setLevel("error");
 
+/** The embedded database of this file's tests: the store and the app-wide `sql` are real. */
+const db = await testDatabase("pglite");
+const APP_DB = { sql: db.sql as Sql };
+
+function makeResponder(
+  config: Parameters<typeof createResponder>[0],
+  settings: Parameters<typeof createResponder>[1],
+) {
+  return createResponder(config, settings, APP_DB);
+}
+
 /**
- * A test with the embedded database (shared by the file's tests, which outlive one test on
- * purpose, hence no sanitizers).
+ * A test sharing the file's database (its connection outlives one test on purpose, hence no
+ * sanitizers).
  */
 function responderTest(name: string, fn: () => Promise<void>): void {
   Deno.test({ name, sanitizeOps: false, sanitizeResources: false, fn });
@@ -106,7 +119,6 @@ async function context(
   items: ThreadItem[],
   signal = new AbortController().signal,
 ): Promise<RespondContext> {
-  const db = await testDatabase("pglite");
   const owner = freshOwner();
   const store = new PostgresStore(db.sql).forOwner(owner);
   await store.createThread(thread);
@@ -129,7 +141,7 @@ for (const api of ["responses", "chat_completions"] as const) {
     const s = await setup(api);
     try {
       s.fake.enqueue({ chunks: ["Hel", "lo ", "world"], chunkDelayMs: 5 });
-      const responder = createResponder({ llm: s.llm }, FAST);
+      const responder = makeResponder({ llm: s.llm }, FAST);
       const t = thread();
       const input = userMessage(t.id, "Say hello");
       const events = await collect(responder.respond(t, input, await context(t, [input])));
@@ -166,7 +178,7 @@ for (const api of ["responses", "chat_completions"] as const) {
 responderTest("AgentResponder - sends the thread history, oldest first", async () => {
   const s = await setup("chat_completions");
   try {
-    const responder = createResponder({ llm: s.llm }, FAST);
+    const responder = makeResponder({ llm: s.llm }, FAST);
     const t = thread();
     t.title = "Already titled";
     const items: ThreadItem[] = [
@@ -203,6 +215,63 @@ responderTest("AgentResponder - sends the thread history, oldest first", async (
 });
 
 responderTest(
+  "AgentResponder - a pre-model step's input reaches the model before the new message; tools read the agent context",
+  async () => {
+    const s = await setup("chat_completions");
+    try {
+      const seen: { step?: AgentContext; tool?: AgentContext } = {};
+      const step: PreModelStep = {
+        name: "notes",
+        run(context, input) {
+          seen.step = context;
+          assert(input?.type === "user_message");
+          return Promise.resolve({
+            input: [{ role: "user", content: "[Sources] Oslo is in Norway." }],
+          });
+        },
+      };
+      const where = tool({
+        name: "whoami",
+        description: "Who is asking",
+        parameters: z.object({}),
+        execute: (_args, runContext) => {
+          seen.tool = (runContext as { context: AgentContext }).context;
+          return "ok";
+        },
+      });
+      s.fake.enqueue(
+        { text: "", toolCalls: [{ name: "whoami", arguments: "{}" }] },
+        { text: "Norway." },
+      );
+      const responder = createResponder({ llm: s.llm }, {
+        ...FAST,
+        tools: [where],
+        title: { enabled: false },
+      }, { ...APP_DB, steps: [step] });
+      const t = thread();
+      const input = userMessage(t.id, "Where is Oslo?");
+      const turn = await context(t, [input]);
+      await collect(responder.respond(t, input, turn));
+      const messages = requestMessages(s.fake.replyRequests()[0].body);
+      assertEquals(messages.map((m) => m.text).slice(1), [
+        "[Sources] Oslo is in Norway.",
+        "Where is Oslo?",
+      ]);
+      for (const ctx of [seen.step, seen.tool]) {
+        assert(ctx, "the step and the tool both ran");
+        assertEquals([ctx.owner, ctx.threadId, ctx.requestId], [turn.owner, t.id, "req_test"]);
+        assertEquals(ctx.sql, APP_DB.sql, "the app-wide database");
+        assert(
+          typeof ctx.store.loadThreadItems === "function" && ctx.signal instanceof AbortSignal,
+        );
+      }
+    } finally {
+      await s.close();
+    }
+  },
+);
+
+responderTest(
   "AgentResponder - several messages in one response become several items",
   async () => {
     const s = await setup("responses");
@@ -211,7 +280,10 @@ responderTest(
         messages: ["First part.", "Second part."],
         citations: [{ url: "https://example.test/doc", title: "Doc" }],
       });
-      const responder = createResponder({ llm: s.llm }, { ...FAST, title: { enabled: false } });
+      const responder = makeResponder({ llm: s.llm }, {
+        ...FAST,
+        title: { enabled: false },
+      });
       const t = thread();
       const input = userMessage(t.id, "two please");
       const events = await collect(responder.respond(t, input, await context(t, [input])));
@@ -252,7 +324,7 @@ for (const api of ["responses", "chat_completions"] as const) {
         },
         { text: "It is sunny in Oslo." },
       );
-      const responder = createResponder({ llm: s.llm }, {
+      const responder = makeResponder({ llm: s.llm }, {
         ...FAST,
         tools: [weather],
         title: { enabled: false },
@@ -286,7 +358,10 @@ for (const api of ["responses", "chat_completions"] as const) {
 responderTest("AgentResponder - provider HTTP errors become retryable stream errors", async () => {
   const s = await setup("responses");
   try {
-    const responder = createResponder({ llm: s.llm }, { ...FAST, title: { enabled: false } });
+    const responder = makeResponder({ llm: s.llm }, {
+      ...FAST,
+      title: { enabled: false },
+    });
     const t = thread();
     const input = userMessage(t.id, "hi");
     const ctx = await context(t, [input]);
@@ -313,7 +388,7 @@ responderTest("AgentResponder - provider HTTP errors become retryable stream err
 responderTest("AgentResponder - retries a 500 before anything streamed", async () => {
   const s = await setup("chat_completions");
   try {
-    const responder = createResponder({ llm: s.llm }, {
+    const responder = makeResponder({ llm: s.llm }, {
       ...FAST,
       maxRetries: 1,
       title: { enabled: false },
@@ -335,7 +410,7 @@ for (const hang of ["before_headers", "after_headers", "stall"] as const) {
   responderTest(`AgentResponder - a silent provider times out (${hang})`, async () => {
     const s = await setup("responses");
     try {
-      const responder = createResponder({ llm: s.llm }, {
+      const responder = makeResponder({ llm: s.llm }, {
         ...FAST,
         timeouts: { firstEventMs: 300, idleMs: 200 },
         title: { enabled: false },
@@ -392,7 +467,10 @@ responderTest(
     for (const api of ["responses", "chat_completions"] as const) {
       const s = await setup(api);
       try {
-        const responder = createResponder({ llm: s.llm }, { ...FAST, title: { enabled: false } });
+        const responder = makeResponder({ llm: s.llm }, {
+          ...FAST,
+          title: { enabled: false },
+        });
         s.fake.enqueue({
           chunks: ["Partial ", "text ", "lost"],
           dropAfterChunks: 2,
@@ -431,7 +509,7 @@ responderTest(
     for (const api of ["responses", "chat_completions"] as const) {
       const s = await setup(api);
       try {
-        const responder = createResponder({ llm: s.llm }, FAST);
+        const responder = makeResponder({ llm: s.llm }, FAST);
         s.fake.enqueue({ text: "a b c d e f", stallAfterChunks: 2 });
         s.fake.enqueueTitle({ text: "Slow title", hang: "after_headers" });
         const t = thread();
@@ -466,7 +544,7 @@ responderTest(
 responderTest("AgentResponder - a failing title request leaves the title unset", async () => {
   const s = await setup("responses");
   try {
-    const responder = createResponder({ llm: s.llm }, FAST);
+    const responder = makeResponder({ llm: s.llm }, FAST);
     s.fake.enqueueTitle({ status: 500 });
     const t = thread();
     const input = userMessage(t.id, "hello");
@@ -484,7 +562,7 @@ responderTest(
   async () => {
     const s = await setup("chat_completions");
     try {
-      const responder = createResponder({ llm: s.llm }, FAST);
+      const responder = makeResponder({ llm: s.llm }, FAST);
       // The title answer is held until the first delta reached the caller: if the reply waited
       // for the title, this turn could never end.
       let firstDelta!: () => void;
@@ -519,7 +597,7 @@ responderTest(
 );
 
 responderTest("createResponder - without a provider every turn explains what to set", async () => {
-  const responder = createResponder({ llm: { tracing: false } }, undefined);
+  const responder = makeResponder({ llm: { tracing: false } }, undefined);
   const t = thread();
   const input = userMessage(t.id, "hi");
   await rejects(collect(responder.respond(t, input, await context(t, [input]))), (e: unknown) => {
@@ -541,7 +619,7 @@ responderTest("createResponder - with tracing off, only the provider is contacte
     return realFetch(input, init);
   };
   try {
-    const responder = createResponder({ llm: s.llm }, FAST);
+    const responder = makeResponder({ llm: s.llm }, FAST);
     const t = thread();
     const input = userMessage(t.id, "hello");
     await collect(responder.respond(t, input, await context(t, [input])));
@@ -559,7 +637,10 @@ responderTest(
   async () => {
     const s = await setup("responses");
     try {
-      const responder = createResponder({ llm: s.llm }, { ...FAST, title: { enabled: false } });
+      const responder = makeResponder({ llm: s.llm }, {
+        ...FAST,
+        title: { enabled: false },
+      });
       s.fake.enqueue({ chunks: ["Cut ", "short"], terminal: "incomplete" });
       const t = thread();
       const input = userMessage(t.id, "hi");

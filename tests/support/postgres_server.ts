@@ -17,6 +17,11 @@ export interface PostgresCluster {
   settings: Record<string, string>;
   /** The folder holding its data, socket and log (removed by `stop`). */
   dir: string;
+  /** Stops the server (fast shutdown: connections are ended) and keeps its data. */
+  halt(): Promise<void>;
+  /** Starts a halted server again, on the same port with the same data. */
+  resume(): Promise<void>;
+  /** Stops the server and deletes its data. */
   stop(): Promise<void>;
 }
 
@@ -74,6 +79,20 @@ function freePort(): number {
 }
 
 /**
+ * Where clusters go: the temporary folder, unless the server's own user could not enter it (a
+ * private TMPDIR of a test run, as root), then the system's.
+ */
+function clusterParent(asRoot: boolean): string | undefined {
+  if (!asRoot) return undefined;
+  const tmp = Deno.env.get("TMPDIR");
+  if (!tmp) return undefined;
+  try {
+    if ((Deno.statSync(tmp).mode! & 0o001) !== 0) return undefined;
+  } catch { /* missing: the system's */ }
+  return "/tmp";
+}
+
+/**
  * Starts a new cluster with `settings` (server `-c` options). Throws when PostgreSQL is not
  * installed. On any failure nothing is left behind (no server, no folder).
  */
@@ -84,7 +103,7 @@ export async function startPostgresCluster(
   if (!bin) throw new Error("PostgreSQL is not installed (no initdb found; set PG_BIN)");
   const asRoot = Deno.uid() === 0;
   const user = asRoot ? "postgres" : undefined;
-  const dir = await Deno.makeTempDir({ prefix: "chatkit-pg-" });
+  const dir = await Deno.makeTempDir({ prefix: "chatkit-pg-", dir: clusterParent(asRoot) });
   const data = `${dir}/data`;
   let stopped = false;
   const stop = async () => {
@@ -110,6 +129,7 @@ export async function startPostgresCluster(
       "--no-sync",
     ], user);
     let port = 0;
+    let start = () => Promise.resolve();
     for (let attempt = 1;; attempt++) {
       port = freePort();
       const options = [
@@ -118,11 +138,10 @@ export async function startPostgresCluster(
         "-c listen_addresses=127.0.0.1",
         ...Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`),
       ].join(" ");
+      start = () =>
+        run([`${bin}/pg_ctl`, "-D", data, "-o", options, "-l", `${dir}/log`, "-w", "start"], user);
       try {
-        await run(
-          [`${bin}/pg_ctl`, "-D", data, "-o", options, "-l", `${dir}/log`, "-w", "start"],
-          user,
-        );
+        await start();
         break;
       } catch (error) {
         const log = await Deno.readTextFile(`${dir}/log`).catch(() => "");
@@ -136,6 +155,8 @@ export async function startPostgresCluster(
       version: bin.match(/postgresql\/(\d+)/)?.[1] ?? "?",
       settings,
       dir,
+      halt: () => run([`${bin}/pg_ctl`, "-D", data, "-m", "fast", "-w", "stop"], user),
+      resume: start,
       stop,
     };
   } catch (error) {
