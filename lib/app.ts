@@ -38,6 +38,11 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** Stand-alone client scripts besides the islands: the embed for other sites (`/embed.js`). */
+export const CLIENT_SCRIPTS: Record<string, string> = {
+  embed: fileURLToPath(new URL("./embed/client/main.tsx", import.meta.url)),
+};
+
 let clientBuild: Promise<ClientBuild> | undefined;
 
 /**
@@ -63,6 +68,7 @@ function client(manifest: Manifest, config: Config): Promise<ClientBuild> {
     return await buildClient({
       root: ROOT,
       islands: islandFiles(manifest),
+      scripts: CLIENT_SCRIPTS,
       minify: config.mode === "production",
     });
   })();

@@ -212,16 +212,5 @@ export async function tableCounts(db: TestDatabase): Promise<Record<string, numb
   return { ...rows[0] } as Record<string, number>;
 }
 
-/** Waits until `check` passes (for effects that land after the response ended). */
-export async function eventually(check: () => Promise<void>, timeoutMs = 5_000): Promise<void> {
-  const start = Date.now();
-  while (true) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() - start > timeoutMs) throw error;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-}
+/** Waits until `check` passes (for effects that land after the response ended); bounded. */
+export { eventually } from "./support/wait.ts";

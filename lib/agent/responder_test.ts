@@ -11,6 +11,7 @@ import type {
   UserMessageItem,
 } from "../chatkit/types.ts";
 import type { LlmConfig } from "../config.ts";
+import type { Sql } from "../db/mod.ts";
 import { log } from "../log.ts";
 import type { OwnerStore } from "../store/mod.ts";
 import {
@@ -18,10 +19,21 @@ import {
   requestMessages,
   startFakeOpenAI,
 } from "../../tests/support/fake_openai.ts";
+import type { AgentContext, PreModelStep } from "./context.ts";
 import { createResponder } from "./mod.ts";
 import type { AgentSettings } from "./settings.ts";
 
 log.setLevel("error");
+
+/** The responder's app-wide database: these tests never reach it. */
+const NO_DB = { sql: (() => Promise.reject(new Error("no database here"))) as unknown as Sql };
+
+function makeResponder(
+  config: Parameters<typeof createResponder>[0],
+  settings: Parameters<typeof createResponder>[1],
+) {
+  return createResponder(config, settings, NO_DB);
+}
 
 /** An in-memory stand-in for the owner store: only what the responder reads. */
 function memoryStore(items: ThreadItem[]): OwnerStore {
@@ -110,7 +122,7 @@ for (const api of ["responses", "chat_completions"] as const) {
     const s = await setup(api);
     try {
       s.fake.enqueue({ chunks: ["Hel", "lo ", "world"], chunkDelayMs: 5 });
-      const responder = createResponder({ llm: s.llm }, FAST);
+      const responder = makeResponder({ llm: s.llm }, FAST);
       const t = thread();
       const input = userMessage(t.id, "Say hello");
       const events = await collect(responder.respond(t, input, context([input])));
@@ -147,7 +159,7 @@ for (const api of ["responses", "chat_completions"] as const) {
 Deno.test("AgentResponder - sends the thread history, oldest first", async () => {
   const s = await setup("chat_completions");
   try {
-    const responder = createResponder({ llm: s.llm }, FAST);
+    const responder = makeResponder({ llm: s.llm }, FAST);
     const t = thread();
     t.title = "Already titled";
     const items: ThreadItem[] = [
@@ -183,6 +195,57 @@ Deno.test("AgentResponder - sends the thread history, oldest first", async () =>
   }
 });
 
+Deno.test("AgentResponder - a pre-model step's input reaches the model before the new message; tools read the agent context", async () => {
+  const s = await setup("chat_completions");
+  try {
+    const seen: { step?: AgentContext; tool?: AgentContext } = {};
+    const step: PreModelStep = {
+      name: "notes",
+      run(context, input) {
+        seen.step = context;
+        assert(input?.type === "user_message");
+        return Promise.resolve({
+          input: [{ role: "user", content: "[Sources] Oslo is in Norway." }],
+        });
+      },
+    };
+    const where = tool({
+      name: "whoami",
+      description: "Who is asking",
+      parameters: z.object({}),
+      execute: (_args, runContext) => {
+        seen.tool = (runContext as { context: AgentContext }).context;
+        return "ok";
+      },
+    });
+    s.fake.enqueue(
+      { text: "", toolCalls: [{ name: "whoami", arguments: "{}" }] },
+      { text: "Norway." },
+    );
+    const responder = createResponder({ llm: s.llm }, {
+      ...FAST,
+      tools: [where],
+      title: { enabled: false },
+    }, { ...NO_DB, steps: [step] });
+    const t = thread();
+    const input = userMessage(t.id, "Where is Oslo?");
+    await collect(responder.respond(t, input, context([input])));
+    const messages = requestMessages(s.fake.replyRequests()[0].body);
+    assertEquals(messages.map((m) => m.text).slice(1), [
+      "[Sources] Oslo is in Norway.",
+      "Where is Oslo?",
+    ]);
+    for (const ctx of [seen.step, seen.tool]) {
+      assert(ctx, "the step and the tool both ran");
+      assertEquals([ctx.owner, ctx.threadId, ctx.requestId], ["test:owner", t.id, "req_test"]);
+      assertEquals(ctx.sql, NO_DB.sql, "the app-wide database");
+      assert(typeof ctx.store.loadThreadItems === "function" && ctx.signal instanceof AbortSignal);
+    }
+  } finally {
+    await s.close();
+  }
+});
+
 Deno.test("AgentResponder - several messages in one response become several items", async () => {
   const s = await setup("responses");
   try {
@@ -190,7 +253,10 @@ Deno.test("AgentResponder - several messages in one response become several item
       messages: ["First part.", "Second part."],
       citations: [{ url: "https://example.test/doc", title: "Doc" }],
     });
-    const responder = createResponder({ llm: s.llm }, { ...FAST, title: { enabled: false } });
+    const responder = makeResponder({ llm: s.llm }, {
+      ...FAST,
+      title: { enabled: false },
+    });
     const t = thread();
     const input = userMessage(t.id, "two please");
     const events = await collect(responder.respond(t, input, context([input])));
@@ -230,7 +296,7 @@ for (const api of ["responses", "chat_completions"] as const) {
         },
         { text: "It is sunny in Oslo." },
       );
-      const responder = createResponder({ llm: s.llm }, {
+      const responder = makeResponder({ llm: s.llm }, {
         ...FAST,
         tools: [weather],
         title: { enabled: false },
@@ -264,7 +330,10 @@ for (const api of ["responses", "chat_completions"] as const) {
 Deno.test("AgentResponder - provider HTTP errors become retryable stream errors", async () => {
   const s = await setup("responses");
   try {
-    const responder = createResponder({ llm: s.llm }, { ...FAST, title: { enabled: false } });
+    const responder = makeResponder({ llm: s.llm }, {
+      ...FAST,
+      title: { enabled: false },
+    });
     const t = thread();
     const input = userMessage(t.id, "hi");
     s.fake.enqueue({ status: 500 });
@@ -290,7 +359,7 @@ Deno.test("AgentResponder - provider HTTP errors become retryable stream errors"
 Deno.test("AgentResponder - retries a 500 before anything streamed", async () => {
   const s = await setup("chat_completions");
   try {
-    const responder = createResponder({ llm: s.llm }, {
+    const responder = makeResponder({ llm: s.llm }, {
       ...FAST,
       maxRetries: 1,
       title: { enabled: false },
@@ -312,7 +381,7 @@ for (const hang of ["before_headers", "after_headers", "stall"] as const) {
   Deno.test(`AgentResponder - a silent provider times out (${hang})`, async () => {
     const s = await setup("responses");
     try {
-      const responder = createResponder({ llm: s.llm }, {
+      const responder = makeResponder({ llm: s.llm }, {
         ...FAST,
         timeouts: { firstEventMs: 300, idleMs: 200 },
         title: { enabled: false },
@@ -353,7 +422,10 @@ Deno.test("AgentResponder - a stream dropped mid-way is a retryable error after 
   for (const api of ["responses", "chat_completions"] as const) {
     const s = await setup(api);
     try {
-      const responder = createResponder({ llm: s.llm }, { ...FAST, title: { enabled: false } });
+      const responder = makeResponder({ llm: s.llm }, {
+        ...FAST,
+        title: { enabled: false },
+      });
       s.fake.enqueue({
         chunks: ["Partial ", "text ", "lost"],
         dropAfterChunks: 2,
@@ -386,7 +458,7 @@ Deno.test("AgentResponder - aborting the context closes the upstream request and
   for (const api of ["responses", "chat_completions"] as const) {
     const s = await setup(api);
     try {
-      const responder = createResponder({ llm: s.llm }, FAST);
+      const responder = makeResponder({ llm: s.llm }, FAST);
       s.fake.enqueue({ text: "a b c d e f", stallAfterChunks: 2 });
       s.fake.enqueueTitle({ text: "Slow title", hang: "after_headers" });
       const t = thread();
@@ -416,7 +488,7 @@ Deno.test("AgentResponder - aborting the context closes the upstream request and
 Deno.test("AgentResponder - a failing title request leaves the title unset", async () => {
   const s = await setup("responses");
   try {
-    const responder = createResponder({ llm: s.llm }, FAST);
+    const responder = makeResponder({ llm: s.llm }, FAST);
     s.fake.enqueueTitle({ status: 500 });
     const t = thread();
     const input = userMessage(t.id, "hello");
@@ -432,7 +504,7 @@ Deno.test("AgentResponder - a failing title request leaves the title unset", asy
 Deno.test("AgentResponder - the title request never delays the first token", async () => {
   const s = await setup("chat_completions");
   try {
-    const responder = createResponder({ llm: s.llm }, FAST);
+    const responder = makeResponder({ llm: s.llm }, FAST);
     s.fake.enqueueTitle({ text: '"Scripted Title."', headersDelayMs: 300 });
     s.fake.enqueue({ chunks: ["quick", " reply"], chunkDelayMs: 5 });
     const t = thread();
@@ -456,7 +528,7 @@ Deno.test("AgentResponder - the title request never delays the first token", asy
 });
 
 Deno.test("createResponder - without a provider every turn explains what to set", async () => {
-  const responder = createResponder({ llm: { tracing: false } }, undefined);
+  const responder = makeResponder({ llm: { tracing: false } }, undefined);
   const t = thread();
   const input = userMessage(t.id, "hi");
   await rejects(collect(responder.respond(t, input, context([input]))), (e: unknown) => {
@@ -478,7 +550,7 @@ Deno.test("createResponder - with tracing off, only the provider is contacted", 
     return realFetch(input, init);
   };
   try {
-    const responder = createResponder({ llm: s.llm }, FAST);
+    const responder = makeResponder({ llm: s.llm }, FAST);
     const t = thread();
     const input = userMessage(t.id, "hello");
     await collect(responder.respond(t, input, context([input])));
@@ -494,7 +566,10 @@ Deno.test("createResponder - with tracing off, only the provider is contacted", 
 Deno.test("AgentResponder - an incomplete Responses answer keeps its text and says why it stopped", async () => {
   const s = await setup("responses");
   try {
-    const responder = createResponder({ llm: s.llm }, { ...FAST, title: { enabled: false } });
+    const responder = makeResponder({ llm: s.llm }, {
+      ...FAST,
+      title: { enabled: false },
+    });
     s.fake.enqueue({ chunks: ["Cut ", "short"], terminal: "incomplete" });
     const t = thread();
     const input = userMessage(t.id, "hi");

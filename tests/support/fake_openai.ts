@@ -69,6 +69,13 @@ export interface FakeTurn {
   /** Send this many chunks, then stall forever (a stream that stops mid-way). */
   stallAfterChunks?: number;
   /**
+   * Send this many chunks, then hold the rest until `release` resolves (a test decides when the
+   * stream goes on, instead of guessing with delays).
+   */
+  holdAfterChunks?: number;
+  /** See `holdAfterChunks`. */
+  release?: Promise<unknown>;
+  /**
    * Send this many chunks, then drop the connection (no terminal event, broken chunked body) when
    * the next chunk is due (after `chunkDelayMs`).
    */
@@ -316,6 +323,7 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOp
       start(controller) {
         let i = 0;
         let deltas = 0;
+        let held = false;
         const stop = (o: "completed" | "dropped" | "closed", error?: boolean) => {
           if (end) pendingEnds.delete(end);
           finish(o);
@@ -342,6 +350,11 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOp
                 return stop("dropped", true);
               }
               if (turn.stallAfterChunks !== undefined && deltas >= turn.stallAfterChunks) return;
+              if (turn.release && !held && deltas >= (turn.holdAfterChunks ?? 0)) {
+                held = true;
+                turn.release.then(pump, pump);
+                return;
+              }
               deltas++;
             }
             try {
