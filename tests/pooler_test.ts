@@ -149,7 +149,7 @@ Deno.test({
     const pki = await makeTestPki(asRoot ? "postgres" : undefined);
     const other = await makeTestPki();
     const hba = `${pki.dir}/pg_hba.conf`;
-    await Deno.writeTextFile(hba, "hostssl all all 127.0.0.1/32 trust\n");
+    await Deno.writeTextFile(hba, "hostssl all all 127.0.0.1/32 trust\nlocal all all trust\n");
     if (asRoot) await new Deno.Command("chown", { args: ["postgres:postgres", hba] }).output();
     const cluster = await startPostgresCluster({
       ...THROWAWAY_SETTINGS,

@@ -41,7 +41,12 @@ export async function startPgBouncer(serverUrl: string, poolSize = 5): Promise<P
   if (!bin) throw new Error(PGBOUNCER_MISSING_REASON);
   const server = new URL(serverUrl);
   const user = decodeURIComponent(server.username) || "postgres";
-  const dir = await Deno.makeTempDir({ prefix: "chatkit-pgbouncer-" });
+  const asRoot = Deno.uid() === 0;
+  // As root PgBouncer runs as `postgres`, which may not enter the test run's private TMPDIR.
+  const dir = await Deno.makeTempDir({
+    prefix: "chatkit-pgbouncer-",
+    ...(asRoot ? { dir: "/tmp" } : {}),
+  });
   const port = freePort();
   await Deno.writeTextFile(`${dir}/users.txt`, `"${user}" ""\n`);
   await Deno.writeTextFile(
@@ -63,7 +68,6 @@ export async function startPgBouncer(serverUrl: string, poolSize = 5): Promise<P
       "",
     ].join("\n"),
   );
-  const asRoot = Deno.uid() === 0;
   if (asRoot) {
     await new Deno.Command("chown", { args: ["-R", "postgres:postgres", dir] }).output();
   }
@@ -82,7 +86,9 @@ export async function startPgBouncer(serverUrl: string, poolSize = 5): Promise<P
       break;
     } catch {
       if (Date.now() > deadline) {
-        child.kill("SIGKILL");
+        try {
+          child.kill("SIGKILL");
+        } catch { /* it already ended */ }
         throw new Error(`PgBouncer did not listen within 10 s:\n${await readLog()}`);
       }
       await new Promise((r) => setTimeout(r, 25));

@@ -23,7 +23,8 @@ async function openssl(args: string[], cwd: string): Promise<void> {
 
 /** Makes a CA and a server certificate for 127.0.0.1/localhost; `owner` gets the key. */
 export async function makeTestPki(owner?: string): Promise<TestPki> {
-  const dir = await Deno.makeTempDir({ prefix: "chatkit-pki-" });
+  // The server's user (`owner`) may not enter the test run's private TMPDIR: use /tmp then.
+  const dir = await Deno.makeTempDir({ prefix: "chatkit-pki-", ...(owner ? { dir: "/tmp" } : {}) });
   await openssl([
     "req",
     "-x509",
