@@ -75,6 +75,8 @@ export interface AttachmentRecord {
   threadId: string | null;
   /** null until prepared. */
   model: ModelInfo | null;
+  /** The upload's size in bytes. */
+  size: number;
   storedBytes: number;
 }
 
@@ -87,6 +89,7 @@ interface Row {
   item_id: string | null;
   thread_id: string | null;
   model: ModelInfo | null;
+  size: string | number;
   stored_bytes: string | number;
 }
 
@@ -100,6 +103,7 @@ function toRecord(row: Row): AttachmentRecord {
     itemId: row.item_id,
     threadId: row.thread_id,
     model: row.model,
+    size: Number(row.size),
     storedBytes: Number(row.stored_bytes),
   };
 }
@@ -122,7 +126,7 @@ export class AttachmentBytes {
     if (!ids.length) return [];
     const rows = await this.#sql<Row[]>`
       select id, name, mime_type, kind, uploaded_at is not null as uploaded, item_id, thread_id,
-             model, stored_bytes
+             model, size, stored_bytes
       from attachments where owner_id = ${this.owner} and id = any(${[...new Set(ids)]}::text[])`;
     const byId = new Map(rows.map((r) => [r.id, toRecord(r)]));
     return ids.map((id) => byId.get(id)).filter((r): r is AttachmentRecord => r !== undefined);
