@@ -81,7 +81,7 @@ export interface UploadTransport {
   authToken?: string;
 }
 
-async function errorMessage(status: number, text: string): Promise<string> {
+function errorMessage(status: number, text: string): string {
   try {
     const body = JSON.parse(text) as { error?: { message?: string } };
     if (body.error?.message) return body.error.message;
@@ -111,7 +111,7 @@ export async function uploadFile(
     signal,
   });
   const createdText = await created.text();
-  if (!created.ok) throw new Error(await errorMessage(created.status, createdText));
+  if (!created.ok) throw new Error(errorMessage(created.status, createdText));
   const attachment = JSON.parse(createdText) as UploadedAttachment;
   const descriptor = attachment.upload_descriptor;
   if (!descriptor) return attachment;
@@ -125,11 +125,11 @@ export async function uploadFile(
     xhr.upload.onprogress = (event) => {
       if (event.lengthComputable) onProgress(event.loaded / event.total);
     };
-    xhr.onload = async () => {
+    xhr.onload = () => {
       if (xhr.status >= 200 && xhr.status < 300) {
         onProgress(1);
         resolve(JSON.parse(xhr.responseText) as UploadedAttachment);
-      } else reject(new Error(await errorMessage(xhr.status, xhr.responseText)));
+      } else reject(new Error(errorMessage(xhr.status, xhr.responseText)));
     };
     xhr.onerror = () => reject(new Error("Upload failed: the connection was lost"));
     xhr.onabort = () => reject(new DOMException("Upload cancelled", "AbortError"));
