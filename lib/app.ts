@@ -184,6 +184,13 @@ export async function runUntilSignalled(start: () => Promise<RunningServer>): Pr
       log.error(`cannot start: ${error.message}`);
       Deno.exit(1);
     }
+    // The database refusing us (wrong password, a pooler refusing a setting, TLS) is also an
+    // operator's problem to fix: its message, with Postgres's code, in one line.
+    if (error instanceof Error && "severity_local" in error) {
+      const code = (error as { code?: string }).code;
+      log.error(`cannot start: the database refused: ${error.message}${code ? ` (${code})` : ""}`);
+      Deno.exit(1);
+    }
     throw error;
   }
 }
