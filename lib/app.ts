@@ -14,6 +14,7 @@ import { type ClientBuild, readSnapshot } from "./fresh/snapshot.ts";
 import { setBuildId } from "./fresh/runtime.ts";
 import { createHandler } from "./fresh/server.ts";
 import type { Manifest } from "./fresh/types.ts";
+import { edgeMiddleware } from "./http/edge.ts";
 import { log } from "./log.ts";
 import { createServices, type Services } from "./services.ts";
 import type { Settings } from "./settings.ts";
@@ -90,14 +91,21 @@ export async function createApp(options: AppOptions): Promise<App> {
     const applied = await runMigrations(db.sql, await readMigrations(MIGRATIONS_DIR));
     if (applied.length > 0) log.info("migrations applied", { applied });
     const services = await createServices(config, settings, db);
-    // services.auth.wrap: CORS and security headers on every response.
-    const handler = services.auth.wrap(createHandler<State>(manifest, {
-      state: () => ({ services, requestId: crypto.randomUUID(), owner: "" }),
+    const handler = createHandler<State>(manifest, {
+      // Request id, security headers and CORS on every response (lib/http/edge.ts).
+      edge: edgeMiddleware(config, settings),
+      // `owner` and `store` are set by routes/_middleware.ts before any route runs.
+      state: (_req, requestId) => ({
+        services,
+        requestId: requestId ?? crypto.randomUUID(),
+        owner: "",
+        store: undefined as unknown as State["store"],
+      }),
       client: clientFiles,
       staticDir: `${ROOT}static`,
       errorResponse: (error, state) => errorResponse(error, state.requestId),
       onInternalError: (error, state) => logInternalError(error, state.requestId),
-    }));
+    });
     return {
       handler,
       services,
