@@ -7,6 +7,7 @@
  * @module
  */
 import { PGlite } from "@electric-sql/pglite";
+import { vector } from "@electric-sql/pglite-pgvector";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 
 /** A running embedded database. */
@@ -28,6 +29,8 @@ export async function startEmbeddedPostgres(
 ): Promise<EmbeddedPostgres> {
   if (dataDir) await Deno.mkdir(dataDir, { recursive: true });
   const db = await PGlite.create({
+    // pgvector for the knowledge base (loaded only when `create extension vector` runs).
+    extensions: { vector },
     ...(dataDir ? { dataDir } : {}),
     ...(options.template ? { loadDataDir: options.template } : {}),
   });

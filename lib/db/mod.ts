@@ -8,6 +8,7 @@ import { join } from "node:path";
 import postgres from "postgres";
 import type { Config } from "../config.ts";
 import { startEmbeddedPostgres } from "./embedded.ts";
+import { lockDataDir } from "./lock.ts";
 
 export type Sql = postgres.Sql;
 
@@ -52,11 +53,23 @@ export async function openDatabase(
     });
     return wrap(sql, "postgres", () => sql.end({ timeout: 5 }));
   }
-  const embedded = await startEmbeddedPostgres(join(config.dataDir, "pglite"));
+  // One process per data directory: a second one gets DataDirLockedError (lock.ts).
+  const lock = await lockDataDir(config.dataDir);
+  let embedded;
+  try {
+    embedded = await startEmbeddedPostgres(join(config.dataDir, "pglite"));
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   const sql = postgres(embedded.url, { ...clientOptions, max: 1, connect_timeout: 10 });
   return wrap(sql, "embedded", async () => {
-    await sql.end({ timeout: 5 });
-    await embedded.close();
+    try {
+      await sql.end({ timeout: 5 });
+      await embedded.close();
+    } finally {
+      lock.release();
+    }
   });
 }
 
