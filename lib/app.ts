@@ -38,6 +38,11 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** Stand-alone client scripts besides the islands: the embed for other sites (`/embed.js`). */
+export const CLIENT_SCRIPTS: Record<string, string> = {
+  embed: fileURLToPath(new URL("./embed/client/main.tsx", import.meta.url)),
+};
+
 let clientBuild: Promise<ClientBuild> | undefined;
 
 /**
@@ -63,6 +68,7 @@ function client(manifest: Manifest, config: Config): Promise<ClientBuild> {
     return await buildClient({
       root: ROOT,
       islands: islandFiles(manifest),
+      scripts: CLIENT_SCRIPTS,
       minify: config.mode === "production",
     });
   })();
@@ -176,6 +182,13 @@ export async function runUntilSignalled(start: () => Promise<RunningServer>): Pr
       error instanceof StartupError
     ) {
       log.error(`cannot start: ${error.message}`);
+      Deno.exit(1);
+    }
+    // The database refusing us (wrong password, a pooler refusing a setting, TLS) is also an
+    // operator's problem to fix: its message, with Postgres's code, in one line.
+    if (error instanceof Error && "severity_local" in error) {
+      const code = (error as { code?: string }).code;
+      log.error(`cannot start: the database refused: ${error.message}${code ? ` (${code})` : ""}`);
       Deno.exit(1);
     }
     throw error;

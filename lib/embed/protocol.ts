@@ -84,3 +84,16 @@ export function pageTitle(raw: string): string | undefined {
   const title = raw.replace(/[\u0000-\u001f\u007f]/g, " ").replace(/\s+/g, " ").trim();
   return title ? title.slice(0, MAX_PAGE_TITLE) : undefined;
 }
+
+/** What `/embed.js` hands to the bundle it loads (`window.DenoChatKit._boot.config`). */
+export interface EmbedBootConfig {
+  /** The content-hashed bundle, relative to `/embed.js`. */
+  bundle: string;
+  /** Widget defaults from `fresh.config.ts` (`embed` section). */
+  defaults: import("./settings.ts").EmbedWidgetOptions;
+  /** The resolved `chatkit` section (theme, start screen, composer, history). */
+  settings: import("../chatkit_client/settings.ts").ChatKitSettings;
+  /** `CHATKIT_DOMAIN_KEY` when it is set (ChatKit's web component is used only then). */
+  domainKey?: string;
+  attachments: import("../chatkit_client/options.ts").AttachmentLimits;
+}

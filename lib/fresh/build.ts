@@ -17,6 +17,12 @@ export interface BuildOptions {
   root: string;
   /** Island name → absolute file path. */
   islands: Record<string, string>;
+  /**
+   * Stand-alone scripts (name → absolute entry path): one self-contained classic script each
+   * (no module, no shared chunks), for pages that are not ours (e.g. `/embed.js` on other sites).
+   * They may import files as strings (`import css from "./x.css" with { type: "text" }`).
+   */
+  scripts?: Record<string, string>;
   minify: boolean;
 }
 
@@ -33,7 +39,9 @@ export function islandFiles(manifest: Manifest): Record<string, string> {
 }
 
 /** Builds the client code. */
-export async function buildClient({ root, islands, minify }: BuildOptions): Promise<ClientBuild> {
+export async function buildClient(
+  { root, islands, scripts = {}, minify }: BuildOptions,
+): Promise<ClientBuild> {
   const entryPoints = [
     { in: clientEntry, out: "main" },
     ...Object.entries(islands).map(([name, path]) => ({ in: path, out: `island-${name}` })),
@@ -76,7 +84,29 @@ export async function buildClient({ root, islands, minify }: BuildOptions): Prom
         if (path === entry) islandUrls[name] = url;
       }
     }
-    return { assets: { main, islands: islandUrls, chunks }, files };
+    const scriptUrls: Record<string, string> = {};
+    for (const [name, path] of Object.entries(scripts)) {
+      const built = await esbuild.build({
+        absWorkingDir: root,
+        entryPoints: [{ in: path, out: `script-${name}` }],
+        outdir: join(root, "_frsh_out"),
+        bundle: true,
+        format: "iife",
+        platform: "browser",
+        target: "es2022",
+        jsx: "automatic",
+        jsxImportSource: "preact",
+        minify,
+        write: false,
+        entryNames: "[name]-[hash]",
+        logLevel: "silent",
+      });
+      for (const file of built.outputFiles) {
+        files.set(baseName(file.path), new Uint8Array(file.contents));
+        if (file.path.endsWith(".js")) scriptUrls[name] = CLIENT_PREFIX + baseName(file.path);
+      }
+    }
+    return { assets: { main, islands: islandUrls, chunks, scripts: scriptUrls }, files };
   } finally {
     // esbuild keeps a child process alive otherwise; stopping it lets the process (and tests) end.
     await esbuild.stop();

@@ -69,12 +69,12 @@ export interface FakeTurn {
   /** Send this many chunks, then stall forever (a stream that stops mid-way). */
   stallAfterChunks?: number;
   /**
-   * Send this many chunks, then hold the rest until `release` resolves (a test decides when the
-   * stream goes on, instead of guessing with delays).
+   * Hold the answer until this settles, so that a test decides when it goes on instead of
+   * guessing with delays: before the headers, or (streamed) after `holdAfterChunks` chunks.
    */
-  holdAfterChunks?: number;
-  /** See `holdAfterChunks`. */
   release?: Promise<unknown>;
+  /** With `release`: send this many chunks first, then hold the rest. */
+  holdAfterChunks?: number;
   /**
    * Send this many chunks, then drop the connection (no terminal event, broken chunked body) when
    * the next chunk is due (after `chunkDelayMs`).
@@ -273,6 +273,7 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOp
       finish("closed");
       return json(504, { error: { message: "fake server closed" } });
     }
+    if (turn.release && turn.holdAfterChunks === undefined) await turn.release.catch(() => {});
     if (turn.headersDelayMs) await sleep(turn.headersDelayMs);
     if (turn.status && turn.status >= 400) {
       finish("completed");
@@ -350,7 +351,10 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOp
                 return stop("dropped", true);
               }
               if (turn.stallAfterChunks !== undefined && deltas >= turn.stallAfterChunks) return;
-              if (turn.release && !held && deltas >= (turn.holdAfterChunks ?? 0)) {
+              if (
+                turn.release && turn.holdAfterChunks !== undefined && !held &&
+                deltas >= turn.holdAfterChunks
+              ) {
                 held = true;
                 turn.release.then(pump, pump);
                 return;
