@@ -5,7 +5,7 @@
  * `deno run -A dev.ts build` writes the production bundles to `_fresh/` instead.
  */
 import settings from "./fresh.config.ts";
-import { ROOT, runUntilSignalled, serve } from "./lib/app.ts";
+import { CLIENT_SCRIPTS, ROOT, runUntilSignalled, serve } from "./lib/app.ts";
 import { loadConfig } from "./lib/config.ts";
 import { withDevSecrets } from "./lib/dev_secrets.ts";
 import { buildClient, islandFiles, writeSnapshot } from "./lib/fresh/build.ts";
@@ -18,7 +18,12 @@ if (await writeManifest(ROOT)) log.info("fresh.gen.ts updated");
 const { default: manifest }: { default: Manifest } = await import("./fresh.gen.ts");
 
 if (Deno.args[0] === "build") {
-  const build = await buildClient({ root: ROOT, islands: islandFiles(manifest), minify: true });
+  const build = await buildClient({
+    root: ROOT,
+    islands: islandFiles(manifest),
+    scripts: CLIENT_SCRIPTS,
+    minify: true,
+  });
   await writeSnapshot(build, `${ROOT}_fresh`);
   log.info("client bundles written", { dir: "_fresh", files: build.files.size });
 } else {

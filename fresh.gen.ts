@@ -13,9 +13,15 @@ import * as $8 from "./routes/chatkit.ts";
 import * as $9 from "./routes/chatkit/preview/[id].ts";
 import * as $10 from "./routes/chatkit/upload/[id].ts";
 import * as $11 from "./routes/chatkit/upload/index.ts";
-import * as $12 from "./routes/health.ts";
-import * as $13 from "./routes/index.tsx";
+import * as $12 from "./routes/embed.js.ts";
+import * as $13 from "./routes/embed/grant.ts";
+import * as $14 from "./routes/embed/signin.tsx";
+import * as $15 from "./routes/embed/signout.ts";
+import * as $16 from "./routes/embed/token.ts";
+import * as $17 from "./routes/health.ts";
+import * as $18 from "./routes/index.tsx";
 import * as $island0 from "./islands/ChatWidget.tsx";
+import * as $island1 from "./islands/EmbedSignIn.tsx";
 
 import type { Manifest } from "./lib/fresh/types.ts";
 
@@ -33,11 +39,17 @@ const manifest = {
     "./routes/chatkit/preview/[id].ts": $9,
     "./routes/chatkit/upload/[id].ts": $10,
     "./routes/chatkit/upload/index.ts": $11,
-    "./routes/health.ts": $12,
-    "./routes/index.tsx": $13,
+    "./routes/embed.js.ts": $12,
+    "./routes/embed/grant.ts": $13,
+    "./routes/embed/signin.tsx": $14,
+    "./routes/embed/signout.ts": $15,
+    "./routes/embed/token.ts": $16,
+    "./routes/health.ts": $17,
+    "./routes/index.tsx": $18,
   },
   islands: {
     "./islands/ChatWidget.tsx": $island0,
+    "./islands/EmbedSignIn.tsx": $island1,
   },
   baseUrl: import.meta.url,
 } satisfies Manifest;

@@ -12,28 +12,37 @@ import { Launcher } from "../components/chat/Launcher.tsx";
 import { useClientMode } from "../components/chat/loader.ts";
 import { PanelHeader } from "../components/chat/PanelHeader.tsx";
 import { themeStyle, useColorScheme } from "../components/chat/theme.ts";
-import type { ChatWidgetProps } from "../components/chat/types.ts";
+import type { ChatWidgetProps, EmbedWidgetProps } from "../components/chat/types.ts";
 import { createApiFetch } from "../lib/chatkit_client/fetch.ts";
 import { ThreadMemory } from "../lib/chatkit_client/memory.ts";
 
-export type { ChatWidgetProps } from "../components/chat/types.ts";
+export type { ChatWidgetProps, EmbedWidgetProps } from "../components/chat/types.ts";
 
-function Widget(props: ChatWidgetProps) {
-  const { settings } = props;
-  const [open, setOpen] = useState(false);
-  const [mounted, setMounted] = useState(false);
+type WidgetProps = ChatWidgetProps & EmbedWidgetProps;
+
+function Widget(props: WidgetProps) {
+  const { settings, onOpenChange } = props;
+  const [openState, setOpenState] = useState(props.open ?? false);
+  const open = props.open ?? openState;
+  const [mountedState, setMounted] = useState(false);
+  const mounted = mountedState || open;
   const mode = useClientMode(settings);
   const scheme = useColorScheme(settings.theme.colorScheme);
   const memory = useMemo(() => new ThreadMemory(props.identity.key), [props.identity.key]);
-  const apiFetch = useMemo(() => createApiFetch({ authToken: props.authToken }), [
-    props.authToken,
-  ]);
+  const apiFetch = useMemo(
+    () => props.fetch ?? createApiFetch({ authToken: props.authToken }),
+    [props.fetch, props.authToken],
+  );
   const style = useMemo(() => themeStyle(settings.theme), [settings.theme]);
   const onOpen = useCallback(() => {
     setMounted(true);
-    setOpen(true);
-  }, []);
-  const onClose = useCallback(() => setOpen(false), []);
+    setOpenState(true);
+    onOpenChange?.(true);
+  }, [onOpenChange]);
+  const onClose = useCallback(() => {
+    setOpenState(false);
+    onOpenChange?.(false);
+  }, [onOpenChange]);
 
   return (
     <div
@@ -42,6 +51,7 @@ function Widget(props: ChatWidgetProps) {
       data-radius={settings.theme.radius}
       data-density={settings.theme.density}
       data-client={mode}
+      data-position={props.position ?? "right"}
       style={style}
     >
       <Launcher
@@ -61,6 +71,7 @@ function Widget(props: ChatWidgetProps) {
               fallbackThreadId={props.latestThreadId}
               colorScheme={scheme}
               attachments={props.attachments}
+              headerActions={props.headerActions}
               onClose={onClose}
             />
           )
@@ -71,12 +82,17 @@ function Widget(props: ChatWidgetProps) {
               apiFetch={apiFetch}
               memory={memory}
               fallbackThreadId={props.latestThreadId}
+              headerActions={props.headerActions}
               onClose={onClose}
             />
           )
           : (
             <div class="ck-surface">
-              <PanelHeader title={settings.title} onClose={onClose} />
+              <PanelHeader
+                title={settings.title}
+                actions={props.headerActions}
+                onClose={onClose}
+              />
               <div class="ck-loading" role="status">
                 <span class="ck-spinner" aria-hidden="true" />
                 <span class="ck-sr-only">Loading chat</span>
@@ -89,6 +105,6 @@ function Widget(props: ChatWidgetProps) {
 }
 
 /** The island: keyed by identity so that signing in or out starts over with that identity. */
-export default function ChatWidget(props: ChatWidgetProps) {
+export default function ChatWidget(props: WidgetProps) {
   return <Widget key={props.identity.key} {...props} />;
 }

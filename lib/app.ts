@@ -7,9 +7,10 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { type Config, ConfigError } from "./config.ts";
 import { type Database, openDatabase } from "./db/mod.ts";
+import { instrument } from "./db/instrument.ts";
 import { MigrationError, MIGRATIONS_DIR, readMigrations, runMigrations } from "./db/migrate.ts";
-import { errorResponse, logInternalError } from "./errors.ts";
-import { buildClient, type ClientBuild, islandFiles, readSnapshot } from "./fresh/build.ts";
+import { errorResponse, logInternalError, StartupError } from "./errors.ts";
+import { type ClientBuild, readSnapshot } from "./fresh/snapshot.ts";
 import { setBuildId } from "./fresh/runtime.ts";
 import { createHandler } from "./fresh/server.ts";
 import type { Manifest } from "./fresh/types.ts";
@@ -37,21 +38,42 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** Stand-alone client scripts besides the islands: the embed for other sites (`/embed.js`). */
+export const CLIENT_SCRIPTS: Record<string, string> = {
+  embed: fileURLToPath(new URL("./embed/client/main.tsx", import.meta.url)),
+};
+
 let clientBuild: Promise<ClientBuild> | undefined;
 
-/** Builds the island bundles once per process (or loads `_fresh/` in production). */
+/**
+ * Builds the island bundles once per process, or loads `_fresh/` in production. The bundler
+ * (esbuild) is imported only when it is needed, so a production start from `_fresh/` never
+ * loads it; where it could not run anyway (no permission to start its binary, as on Deno
+ * Deploy) a missing build stops start-up with what to do.
+ */
 function client(manifest: Manifest, config: Config): Promise<ClientBuild> {
   clientBuild ??= (async () => {
     if (config.mode === "production") {
       const snapshot = await readSnapshot(`${ROOT}_fresh`);
       if (snapshot) return snapshot;
+      if ((await Deno.permissions.query({ name: "run" })).state !== "granted") {
+        throw new StartupError(
+          "no client build in _fresh/, and bundling at boot needs permission to run esbuild: " +
+            "run `deno task build` before starting (on Deno Deploy: build command " +
+            "`deno task build`)",
+        );
+      }
     }
+    const { buildClient, islandFiles } = await import("./fresh/build.ts");
     return await buildClient({
       root: ROOT,
       islands: islandFiles(manifest),
+      scripts: CLIENT_SCRIPTS,
       minify: config.mode === "production",
     });
   })();
+  // A failed attempt is not kept: the next start in this process (tests) tries again.
+  clientBuild.catch(() => clientBuild = undefined);
   return clientBuild;
 }
 
@@ -59,7 +81,11 @@ function client(manifest: Manifest, config: Config): Promise<ClientBuild> {
 export async function createApp(options: AppOptions): Promise<App> {
   const { config, settings, manifest } = options;
   setBuildId(await buildId());
-  const db = options.database ?? await openDatabase(config);
+  // Before the database: a missing build is reported without touching it.
+  const clientFiles = await client(manifest, config);
+  const opened = options.database ?? await openDatabase(config);
+  // Every query of the app is counted (in flight, done) and traced from here on.
+  const db: Database = { ...opened, sql: instrument(opened.sql) };
   try {
     const applied = await runMigrations(db.sql, await readMigrations(MIGRATIONS_DIR));
     if (applied.length > 0) log.info("migrations applied", { applied });
@@ -67,7 +93,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     // services.auth.wrap: CORS and security headers on every response.
     const handler = services.auth.wrap(createHandler<State>(manifest, {
       state: () => ({ services, requestId: crypto.randomUUID(), owner: "" }),
-      client: await client(manifest, config),
+      client: clientFiles,
       staticDir: `${ROOT}static`,
       errorResponse: (error, state) => errorResponse(error, state.requestId),
       onInternalError: (error, state) => logInternalError(error, state.requestId),
@@ -75,10 +101,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     return {
       handler,
       services,
-      close: () => options.database ? Promise.resolve() : db.close(),
+      close: () => options.database ? Promise.resolve() : opened.close(),
     };
   } catch (error) {
-    if (!options.database) await db.close();
+    if (!options.database) await opened.close();
     throw error;
   }
 }
@@ -151,8 +177,18 @@ export async function runUntilSignalled(start: () => Promise<RunningServer>): Pr
   try {
     exitOnSignals(await start());
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof MigrationError) {
+    if (
+      error instanceof ConfigError || error instanceof MigrationError ||
+      error instanceof StartupError
+    ) {
       log.error(`cannot start: ${error.message}`);
+      Deno.exit(1);
+    }
+    // The database refusing us (wrong password, a pooler refusing a setting, TLS) is also an
+    // operator's problem to fix: its message, with Postgres's code, in one line.
+    if (error instanceof Error && "severity_local" in error) {
+      const code = (error as { code?: string }).code;
+      log.error(`cannot start: the database refused: ${error.message}${code ? ` (${code})` : ""}`);
       Deno.exit(1);
     }
     throw error;

@@ -19,6 +19,8 @@ export interface Config {
   databaseUrl?: string;
   /** `DATABASE_POOL_SIZE`: connections to a Postgres server. */
   databasePoolSize: number;
+  /** `DATABASE_CA_CERT` (or libpq's `PGSSLROOTCERT`): PEM text or file of the server's CA. */
+  databaseCaCert?: string;
   /** `DATA_DIR`: where the embedded database and generated development secrets live. */
   dataDir: string;
   /** `BETTER_AUTH_SECRET`: signs session and visitor cookies (generated in development). */
@@ -158,6 +160,8 @@ const schema = {
   HOSTNAME: optional(z.string().min(1)),
   DATABASE_URL: optional(postgresUrl),
   DATABASE_POOL_SIZE: optional(integer(1, 100)),
+  DATABASE_CA_CERT: optional(z.string().min(1)),
+  PGSSLROOTCERT: optional(z.string().min(1)),
   DATA_DIR: optional(z.string().min(1)),
   BETTER_AUTH_SECRET: optional(z.string().min(32, "expected at least 32 characters")),
   OPENAI_API_KEY: optional(z.string().trim().min(1)),
@@ -214,12 +218,23 @@ export function loadConfig(env: Record<string, string | undefined>, mode: Mode):
         "(for example the output of `openssl rand -base64 32`)",
     );
   }
+  const weakness = v.BETTER_AUTH_SECRET && mode === "production"
+    ? secretWeakness(v.BETTER_AUTH_SECRET)
+    : undefined;
+  if (weakness) {
+    throw new ConfigError(
+      "BETTER_AUTH_SECRET",
+      `too easy to guess (${weakness}): set it to a random string of at least 32 characters ` +
+        "(for example the output of `openssl rand -base64 32`)",
+    );
+  }
   return {
     mode,
     port: v.PORT ?? 8000,
     hostname: v.HOSTNAME ?? (mode === "development" ? "127.0.0.1" : "0.0.0.0"),
     databaseUrl: v.DATABASE_URL,
     databasePoolSize: v.DATABASE_POOL_SIZE ?? 10,
+    databaseCaCert: v.DATABASE_CA_CERT ?? v.PGSSLROOTCERT,
     dataDir: v.DATA_DIR ?? ".data",
     secret: v.BETTER_AUTH_SECRET,
     llm: {
@@ -256,4 +271,38 @@ export function loadConfig(env: Record<string, string | undefined>, mode: Mode):
       dimensions: v.EMBEDDING_DIMENSIONS,
     },
   };
+}
+
+/**
+ * Least estimated entropy of a production secret, in bits. The estimate of a random 32-digit hex
+ * secret (128 real bits) is about 112 and falls below 96 once in ~10 000 draws; below 80 not once in 500 000.
+ */
+const MIN_SECRET_BITS = 80;
+
+/**
+ * Why a secret looks guessable, or undefined. Length alone is no measure (`"a" * 32` is 32
+ * characters): the estimate is the text's Shannon entropy (bits per character × length), and a
+ * secret built by repeating a word (`"password" * 4`) is refused by the share of its
+ * three-character pieces that occur more than once.
+ */
+export function secretWeakness(secret: string): string | undefined {
+  const chars = [...secret];
+  const counts = new Map<string, number>();
+  for (const c of chars) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let perChar = 0;
+  for (const n of counts.values()) perChar -= (n / chars.length) * Math.log2(n / chars.length);
+  const bits = Math.round(perChar * chars.length);
+  if (bits < MIN_SECRET_BITS) {
+    return `about ${bits} bits of entropy, at least ${MIN_SECRET_BITS} are needed`;
+  }
+  const pieces = chars.length - 2;
+  const seen = new Set<string>();
+  let repeated = 0;
+  for (let i = 0; i < pieces; i++) {
+    const piece = chars.slice(i, i + 3).join("");
+    if (seen.has(piece)) repeated++;
+    seen.add(piece);
+  }
+  if (repeated / pieces > 0.25) return "it repeats the same characters";
+  return undefined;
 }

@@ -28,8 +28,36 @@ Deno.test("loadConfig - production requires BETTER_AUTH_SECRET", () => {
     () => loadConfig({ BETTER_AUTH_SECRET: "short" }, "production"),
     /BETTER_AUTH_SECRET: expected at least 32 characters/,
   );
-  const secret = "x".repeat(40);
+  const secret = "Zq3v9LkP0aR7wYtB2nXc5MhD8sFj1GeU4oIi6VbN+/=";
   equal(loadConfig({ BETTER_AUTH_SECRET: secret }, "production").secret, secret);
+});
+
+Deno.test("loadConfig - production refuses a long but guessable BETTER_AUTH_SECRET", () => {
+  for (
+    const weak of [
+      "a".repeat(32),
+      "x".repeat(40),
+      "passwordpasswordpasswordpassword",
+      "abababababababababababababababab",
+      "0123456789012345678901234567890123456789",
+    ]
+  ) {
+    throws(
+      () => loadConfig({ BETTER_AUTH_SECRET: weak }, "production"),
+      /BETTER_AUTH_SECRET: too easy to guess .*openssl rand -base64 32/,
+      weak,
+    );
+  }
+  // What the README and the message suggest passes, as do other random formats.
+  const random = (bytes: number) => crypto.getRandomValues(new Uint8Array(bytes));
+  const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  for (let i = 0; i < 50; i++) {
+    for (const strong of [btoa(String.fromCharCode(...random(32))), hex(random(16))]) {
+      equal(loadConfig({ BETTER_AUTH_SECRET: strong }, "production").secret, strong);
+    }
+  }
+  // Development keeps working with whatever a developer typed.
+  equal(loadConfig({ BETTER_AUTH_SECRET: "a".repeat(32) }, "development").secret, "a".repeat(32));
 });
 
 Deno.test("loadConfig - empty values count as unset", () => {

@@ -5,6 +5,7 @@
  */
 import { join } from "node:path";
 import type { Config } from "./config.ts";
+import { makePrivateDir } from "./private_files.ts";
 
 /** Returns the config with every missing development secret filled in from `DATA_DIR`. */
 export async function withDevSecrets(config: Config): Promise<Config> {
@@ -18,7 +19,7 @@ export async function withDevSecrets(config: Config): Promise<Config> {
   }
   if (!secrets.BETTER_AUTH_SECRET) {
     secrets.BETTER_AUTH_SECRET = randomSecret();
-    await Deno.mkdir(config.dataDir, { recursive: true });
+    await makePrivateDir(config.dataDir);
     await Deno.writeTextFile(path, JSON.stringify(secrets, null, 2) + "\n", { mode: 0o600 });
   }
   return { ...config, secret: secrets.BETTER_AUTH_SECRET };

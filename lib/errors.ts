@@ -82,3 +82,14 @@ export function logInternalError(error: unknown, requestId: string): void {
     stack: error instanceof Error ? error.stack : undefined,
   });
 }
+
+/**
+ * Start-up cannot go on here (a missing build, a database that cannot run): the message says
+ * what to do, and the entry point prints it as one line and exits 1.
+ */
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StartupError";
+  }
+}

@@ -34,12 +34,30 @@ function write(level: Level, msg: string, fields?: Fields) {
   else console.log(line);
 }
 
+/** A logger: one JSON line per call, secrets redacted. */
+export interface Logger {
+  debug(msg: string, fields?: Fields): void;
+  info(msg: string, fields?: Fields): void;
+  warn(msg: string, fields?: Fields): void;
+  error(msg: string, fields?: Fields): void;
+  /** A logger that adds `fields` (e.g. the request id) to every line. */
+  with(fields: Fields): Logger;
+}
+
+function logger(bound?: Fields): Logger {
+  const merge = (fields?: Fields) => bound ? { ...bound, ...fields } : fields;
+  return {
+    debug: (msg, fields) => write("debug", msg, merge(fields)),
+    info: (msg, fields) => write("info", msg, merge(fields)),
+    warn: (msg, fields) => write("warn", msg, merge(fields)),
+    error: (msg, fields) => write("error", msg, merge(fields)),
+    with: (fields) => logger({ ...bound, ...fields }),
+  };
+}
+
 /** The app's logger. */
 export const log = {
-  debug: (msg: string, fields?: Fields) => write("debug", msg, fields),
-  info: (msg: string, fields?: Fields) => write("info", msg, fields),
-  warn: (msg: string, fields?: Fields) => write("warn", msg, fields),
-  error: (msg: string, fields?: Fields) => write("error", msg, fields),
+  ...logger(),
   /** Changes the lowest level written (tests silence everything below `error`). */
   setLevel(level: Level) {
     threshold = order[level];

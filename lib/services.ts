@@ -30,7 +30,7 @@ export function createServices(
   settings: Settings,
   db: Database,
 ): Promise<Services> {
-  const responder = createResponder(config, settings.agent);
+  const responder = createResponder(config, settings.agent, { sql: db.sql });
   const chatkit = new ChatKitServer({
     store: new PostgresStore(db.sql),
     limits: settings.limits,

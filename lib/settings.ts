@@ -1,6 +1,6 @@
 import type { AgentSettings } from "./agent/settings.ts";
 import type { AuthSettings, RateLimitSettings } from "./auth/settings.ts";
-import type { ChatKitLimits } from "./chatkit/server.ts";
+import type { ChatKitLimits } from "./chatkit/limits.ts";
 import type { ChatKitSettingsInput } from "./chatkit_client/settings.ts";
 
 /**

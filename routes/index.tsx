@@ -1,7 +1,7 @@
 import ChatWidget, { type ChatWidgetProps } from "../islands/ChatWidget.tsx";
 import { ANONYMOUS_IDENTITY } from "../lib/chatkit_client/memory.ts";
 import { resolveChatKitSettings } from "../lib/chatkit_client/settings.ts";
-import { DEFAULT_LIMITS } from "../lib/chatkit/server.ts";
+import { DEFAULT_LIMITS } from "../lib/chatkit/limits.ts";
 import { asset } from "../lib/fresh/runtime.ts";
 import type { PageProps } from "../lib/fresh/types.ts";
 import { define, type State } from "../lib/state.ts";

@@ -6,13 +6,13 @@ import {
   readMigrations,
   runMigrations,
 } from "../lib/db/migrate.ts";
-import { emptyDatabase, SERVER_MISSING_REASON, SERVER_URL } from "./support/db.ts";
+import { emptyDatabase, SERVER_IGNORED, SKIP_SERVER } from "./support/db.ts";
 
 function migrationTest(name: string, fn: (kind: "pglite" | "postgres") => Promise<void>) {
   for (const kind of ["pglite", "postgres"] as const) {
-    const ignore = kind === "postgres" && !SERVER_URL;
+    const ignore = kind === "postgres" && SKIP_SERVER;
     Deno.test({
-      name: `[${kind}] ${name}${ignore ? ` (ignored: ${SERVER_MISSING_REASON})` : ""}`,
+      name: `[${kind}] ${name}${ignore ? SERVER_IGNORED : ""}`,
       ignore,
       fn: () => fn(kind),
     });
@@ -37,10 +37,8 @@ migrationTest("migrations - apply once in order, then nothing on a second run", 
 
 // Only a server has several connections to race on (the embedded database has one).
 Deno.test({
-  name: `[postgres] migrations - concurrent runners apply each file exactly once${
-    SERVER_URL ? "" : ` (ignored: ${SERVER_MISSING_REASON})`
-  }`,
-  ignore: !SERVER_URL,
+  name: `[postgres] migrations - concurrent runners apply each file exactly once${SERVER_IGNORED}`,
+  ignore: SKIP_SERVER,
   fn: async () => {
     const db = await emptyDatabase("postgres");
     try {

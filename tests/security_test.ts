@@ -278,7 +278,17 @@ dbTest(
       const modelCalls = h.fake.requests.length;
       const [before] = await db
         .sql`select count(*)::int as n from thread_items where thread_id = ${threadId}`;
-      for (const body of [createRequest("four"), addMessageRequest(threadId, "four")]) {
+      // Every request that starts a model turn counts (the request table's `startsTurn`).
+      const turns = [
+        createRequest("four"),
+        addMessageRequest(threadId, "four"),
+        { type: "threads.add_client_tool_output", params: { thread_id: threadId, result: {} } },
+        {
+          type: "threads.add_structured_input",
+          params: { thread_id: threadId, item_id: "msg_x", input: { answers: {} } },
+        },
+      ];
+      for (const body of turns) {
         const res = await v.post(body);
         assert.equal(res.status, 429);
         assert.equal(res.headers.get("content-type"), "application/json");

@@ -3,6 +3,7 @@
  * blocked CDN) or when the settings ask for it. Same protocol, same endpoint, same settings.
  * @module
  */
+import type { ComponentChildren } from "preact";
 import { useMemo, useState } from "preact/hooks";
 import { ChatKitClient } from "../../lib/chatkit_client/client.ts";
 import type { ThreadMemory } from "../../lib/chatkit_client/memory.ts";
@@ -19,6 +20,8 @@ export interface BuiltInChatProps {
   apiFetch: typeof fetch;
   memory: ThreadMemory;
   fallbackThreadId?: string;
+  /** Extra header controls (the embed's sign-in). */
+  headerActions?: ComponentChildren;
   onClose(): void;
 }
 
@@ -62,6 +65,7 @@ export function BuiltInChat(props: BuiltInChatProps) {
           setHistoryOpen(false);
         }}
         onClose={props.onClose}
+        actions={props.headerActions}
       />
       {historyOpen
         ? (

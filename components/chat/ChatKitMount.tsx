@@ -4,6 +4,7 @@
  * from `chatkit.thread.change` and handed back as `initialThread` on the next load.
  * @module
  */
+import type { ComponentChildren } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 import { buildChatKitOptions } from "../../lib/chatkit_client/options.ts";
 import type { ThreadMemory } from "../../lib/chatkit_client/memory.ts";
@@ -25,6 +26,8 @@ export interface ChatKitMountProps extends Pick<ChatWidgetProps, "settings" | "d
   fallbackThreadId?: string;
   colorScheme: "light" | "dark";
   attachments?: ChatWidgetProps["attachments"];
+  /** Extra header controls (the embed's sign-in). */
+  headerActions?: ComponentChildren;
   onClose(): void;
 }
 
@@ -79,6 +82,7 @@ export function ChatKitMount(props: ChatKitMountProps) {
         onHistory={() => element.current?.showHistory?.()}
         onNewChat={() => element.current?.setThreadId?.(null)}
         onClose={props.onClose}
+        actions={props.headerActions}
       />
       <div class="ck-chatkit-host" ref={host} />
     </div>

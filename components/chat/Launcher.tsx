@@ -60,12 +60,13 @@ export function Launcher({ open, mounted, onOpen, onClose, title, children }: La
         return;
       }
       if (event.key !== "Tab" || !panel.current) return;
+      // Inside a shadow root (the embed) the document only sees the host element as focused.
+      const active = (panel.current.getRootNode() as Document | ShadowRoot).activeElement;
       const focusable = [...panel.current.querySelectorAll<HTMLElement>(FOCUSABLE)]
-        .filter((el) => el.offsetParent !== null || el === document.activeElement);
+        .filter((el) => el.offsetParent !== null || el === active);
       if (focusable.length === 0) return;
       const first = focusable[0];
       const last = focusable[focusable.length - 1];
-      const active = document.activeElement;
       if (!panel.current.contains(active)) {
         event.preventDefault();
         first.focus();

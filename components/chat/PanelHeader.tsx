@@ -2,6 +2,7 @@
  * The panel's header, the same for both clients: history, title, new chat, close.
  * @module
  */
+import type { ComponentChildren } from "preact";
 import { BackIcon, CloseIcon, HistoryIcon, NewChatIcon } from "./icons.tsx";
 
 export interface PanelHeaderProps {
@@ -13,6 +14,8 @@ export interface PanelHeaderProps {
   onHistory?(): void;
   onNewChat?(): void;
   onClose(): void;
+  /** Extra controls before "Close" (the embed's sign-in). */
+  actions?: ComponentChildren;
 }
 
 export function PanelHeader(props: PanelHeaderProps) {
@@ -46,6 +49,7 @@ export function PanelHeader(props: PanelHeaderProps) {
           </button>
         )
         : null}
+      {props.actions}
       <button
         type="button"
         class="ck-icon-button"

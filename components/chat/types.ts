@@ -2,6 +2,7 @@
  * Props of the chat widget island (serialised by the server into the page).
  * @module
  */
+import type { ComponentChildren } from "preact";
 import type { AttachmentLimits } from "../../lib/chatkit_client/options.ts";
 import type { ChatKitSettings } from "../../lib/chatkit_client/settings.ts";
 
@@ -24,4 +25,17 @@ export interface ChatWidgetProps {
   attachments?: AttachmentLimits;
   /** A Bearer token for cross-origin embeds (unset: the session cookie is used). */
   authToken?: string;
+}
+
+/** What the embed on other sites adds (functions and nodes: never serialised into a page). */
+export interface EmbedWidgetProps {
+  /** Controls the panel from outside (`DenoChatKit.open()`); unset: the launcher alone does. */
+  open?: boolean;
+  onOpenChange?(open: boolean): void;
+  /** The protocol fetch (Bearer token, page context); unset: `createApiFetch({ authToken })`. */
+  fetch?: typeof fetch;
+  /** The launcher's corner. */
+  position?: "right" | "left";
+  /** Extra controls in the panel header (the embed's sign-in). */
+  headerActions?: ComponentChildren;
 }

@@ -9,6 +9,13 @@
  * - hidden context (e.g. the "cancelled" note): a user-role note marked as not typed by the user;
  * - answered structured input: a user-role summary of the answers;
  * - everything else (workflows, tasks, images, end-of-turn markers, pending tool calls): skipped.
+ *
+ * Where extra input goes:
+ * - parts of a user message beyond its text — attachments sent to the model, the host page's URL
+ *   and title of an embed — are built in `userMessageInput` (the one place a user message becomes
+ *   model input);
+ * - input of pre-model steps (e.g. retrieved knowledge, `context.ts` `PreModelStep`) is placed
+ *   by `withStepInput`, just before the newest user message.
  * @module
  */
 import type { AgentInputItem } from "@openai/agents";
@@ -45,21 +52,25 @@ function assistantText(text: string): AgentInputItem {
   return { role: "assistant", status: "completed", content: [{ type: "output_text", text }] };
 }
 
+/** A user message as model input: quoted text and attachment names as context, then the text. */
+export function userMessageInput(item: UserMessageItem): AgentInputItem[] {
+  const parts: string[] = [];
+  if (item.quoted_text) parts.push(`(Quoting: "${item.quoted_text}")`);
+  if (item.attachments.length) {
+    parts.push(
+      `(Attached: ${item.attachments.map((a) => `${a.name} [${a.mime_type}]`).join(", ")})`,
+    );
+  }
+  parts.push(userMessageText(item));
+  const text = parts.join("\n");
+  return text.trim() ? [{ role: "user", content: text }] : [];
+}
+
 /** Converts one thread item into zero or more agent input items. */
 export function itemToAgentInput(item: ThreadItem): AgentInputItem[] {
   switch (item.type) {
-    case "user_message": {
-      const parts: string[] = [];
-      if (item.quoted_text) parts.push(`(Quoting: "${item.quoted_text}")`);
-      if (item.attachments.length) {
-        parts.push(
-          `(Attached: ${item.attachments.map((a) => `${a.name} [${a.mime_type}]`).join(", ")})`,
-        );
-      }
-      parts.push(userMessageText(item));
-      const text = parts.join("\n");
-      return text.trim() ? [{ role: "user", content: text }] : [];
-    }
+    case "user_message":
+      return userMessageInput(item);
     case "assistant_message": {
       const text = item.content.map((part) => part.text).join("");
       return text ? [assistantText(text)] : [];
@@ -208,4 +219,25 @@ export async function buildAgentInput(
   const items = await loadRecentItems(store, threadId, budget);
   if (input && !items.some((item) => item.id === input.id)) items.push(input);
   return selectHistory(items, budget).flatMap(itemToAgentInput);
+}
+
+/**
+ * The history with the pre-model steps' input placed just before the newest user-role item
+ * (normally the new message, so that it reads as context for the question), or appended when
+ * the history has none.
+ */
+export function withStepInput(
+  history: AgentInputItem[],
+  extra: AgentInputItem[],
+): AgentInputItem[] {
+  if (extra.length === 0) return history;
+  let at = history.length;
+  for (let i = history.length - 1; i >= 0; i--) {
+    const item = history[i] as { role?: string; type?: string };
+    if (item.role === "user" && item.type === undefined) {
+      at = i;
+      break;
+    }
+  }
+  return [...history.slice(0, at), ...extra, ...history.slice(at)];
 }

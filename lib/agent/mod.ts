@@ -23,18 +23,29 @@ import {
   NO_PROVIDER_MESSAGE,
   resolveProvider,
 } from "./provider.ts";
-import { type AgentContext, AgentResponder, UnconfiguredResponder } from "./responder.ts";
+import type { Sql } from "../db/mod.ts";
+import type { AgentContext, PreModelStep } from "./context.ts";
+import { AgentResponder, UnconfiguredResponder } from "./responder.ts";
 import { type AgentSettings, resolveAgentSettings } from "./settings.ts";
 import { TitleWriter } from "./title.ts";
 
-export type { AgentContext } from "./responder.ts";
+export type { AgentContext, PreModelResult, PreModelStep } from "./context.ts";
 export type { AgentSettings } from "./settings.ts";
 export { DEFAULT_AGENT_SETTINGS } from "./settings.ts";
+
+/** What the responder reads data with (see `AgentContext`). */
+export interface ResponderDeps {
+  /** App-wide data (the knowledge base) for tools and steps. */
+  sql: Sql;
+  /** Steps run before each model call (e.g. knowledge retrieval), concurrently with history. */
+  steps?: PreModelStep[];
+}
 
 /** Builds the responder; without a provider, one that answers every turn with what to set. */
 export function createResponder(
   config: Pick<Config, "llm">,
   agentSettings: AgentSettings | undefined,
+  deps: ResponderDeps,
 ): Responder {
   const tracing = config.llm.tracing;
   setTracingDisabled(!tracing);
@@ -76,5 +87,13 @@ export function createResponder(
     titleModel: settings.title.enabled ? provider.titleModel : "(titles off)",
     tracing,
   });
-  return new AgentResponder({ provider, agent, runner, titles, settings });
+  return new AgentResponder({
+    provider,
+    agent,
+    runner,
+    titles,
+    settings,
+    sql: deps.sql,
+    steps: deps.steps ?? [],
+  });
 }

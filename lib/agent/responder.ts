@@ -1,84 +1,38 @@
 /**
  * The assistant: an Agents SDK agent whose streamed run becomes ChatKit events.
  *
- * Per turn: read the thread's recent history (within the budget), run the agent streamed against
- * the configured provider, convert its events (`stream.ts`), and in parallel ask for a title when
- * the thread has none. Failures become `CustomStreamError`s (`errors.ts`); a client disconnect
- * aborts the upstream request and ends the turn quietly (the server keeps the partial text).
+ * Per turn (`AgentResponder.respond`):
+ * 1. the agent context (`context.ts`) is built — tools and steps read data through it;
+ * 2. a title is asked for alongside, when the thread has none (`title.ts` `startTitle`);
+ * 3. the model input is prepared: the thread's recent history (`input.ts`) and, concurrently,
+ *    every pre-model step (e.g. knowledge retrieval) — their input joins the history;
+ * 4. the model turn runs under the silence timer (`turn.ts`, `watchdog.ts`);
+ * 5. failures become `CustomStreamError`s (`errors.ts`); a client disconnect aborts the upstream
+ *    request and ends the turn quietly (the server keeps the partial text).
  * @module
  */
-import type { Agent, Runner } from "@openai/agents";
+import type { AgentInputItem } from "@openai/agents";
 import { CustomStreamError, StreamError } from "../chatkit/errors.ts";
 import type { RespondContext, Responder } from "../chatkit/responder.ts";
 import type { ThreadMetadata, ThreadStreamEvent, UserMessageItem } from "../chatkit/types.ts";
-import { log } from "../log.ts";
-import { ProviderTimeoutError, toStreamError } from "./errors.ts";
-import { buildAgentInput, userMessageText } from "./input.ts";
+import type { Sql } from "../db/mod.ts";
+import { type AgentContext, agentContext, type PreModelStep } from "./context.ts";
+import { toStreamError } from "./errors.ts";
+import { buildAgentInput, withStepInput } from "./input.ts";
 import type { Provider } from "./provider.ts";
-import type { ResolvedAgentSettings } from "./settings.ts";
-import { TurnConverter } from "./stream.ts";
-import type { TitleWriter } from "./title.ts";
+import { startTitle, type TitleWriter } from "./title.ts";
+import { runTurn, type TurnParts } from "./turn.ts";
 
-/** The run context tools receive (`runContext.context`). */
-export interface AgentContext {
-  owner: string;
-  threadId: string;
-  requestId: string;
-  locale?: string;
-}
+export type { AgentContext } from "./context.ts";
 
 /** What an {@link AgentResponder} is built from (all built once, at boot). */
-export interface AgentResponderOptions {
+export interface AgentResponderOptions extends TurnParts {
   provider: Provider;
-  agent: Agent<AgentContext>;
-  runner: Runner;
   titles: TitleWriter | null;
-  settings: ResolvedAgentSettings;
-}
-
-/**
- * Silence timer: aborts the run when the provider stays quiet too long. `touch()` on every event
- * only records the time; the single timer re-arms itself for the remainder when it fires early,
- * so there is one timer per silence period, not one per event.
- */
-class Watchdog {
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #last = 0;
-  #ms = 0;
-  #phase: "first_event" | "idle" = "first_event";
-  fired: ProviderTimeoutError | null = null;
-
-  constructor(readonly controller: AbortController) {}
-
-  /** Starts (or restarts) the timer for a phase. */
-  arm(phase: "first_event" | "idle", ms: number) {
-    this.stop();
-    this.#phase = phase;
-    this.#ms = ms;
-    this.#last = performance.now();
-    this.#schedule(ms);
-  }
-
-  /** Records activity; (re)starts the idle phase if the timer is not running. */
-  touch(idleMs: number) {
-    if (this.#timer === undefined || this.#phase !== "idle") return this.arm("idle", idleMs);
-    this.#last = performance.now();
-  }
-
-  stop() {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-  }
-
-  #schedule(delay: number) {
-    this.#timer = setTimeout(() => {
-      const quiet = performance.now() - this.#last;
-      if (quiet < this.#ms) return this.#schedule(this.#ms - quiet);
-      this.#timer = undefined;
-      this.fired = new ProviderTimeoutError(this.#phase, this.#ms);
-      this.controller.abort(this.fired);
-    }, Math.max(1, delay));
-  }
+  /** App-wide data for tools and steps (`AgentContext.sql`). */
+  sql: Sql;
+  /** Run before each model call, concurrently with reading the history. */
+  steps: PreModelStep[];
 }
 
 /** The responder backed by the Agents SDK. */
@@ -92,97 +46,49 @@ export class AgentResponder implements Responder {
   async *respond(
     thread: ThreadMetadata,
     input: UserMessageItem | null,
-    context: RespondContext,
+    respondContext: RespondContext,
   ): AsyncGenerator<ThreadStreamEvent> {
-    const { signal } = context;
+    const { signal } = respondContext;
     if (signal.aborted) return;
-    const { settings, provider } = this.#o;
-    const run = new AbortController();
-    const watchdog = new Watchdog(run);
-    const onAbort = () => run.abort(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-
-    // The title is asked for alongside the reply and never waited for before it.
-    const titleAbort = new AbortController();
-    let turnOver = false;
-    let title: Promise<string | undefined> | null = null;
-    if (this.#o.titles && input && !thread.title) {
-      title = this.#o.titles.write(userMessageText(input), titleAbort.signal).then((t) => {
-        if (t && !turnOver && !thread.title) thread.title = t;
-        return t;
-      });
-    }
-
+    const context = agentContext(thread.id, respondContext, this.#o.sql);
+    const title = startTitle(this.#o.titles, thread, input);
     let completed = false;
-    let failed = false;
     try {
-      const agentInput = await buildAgentInput(
-        context.store,
-        thread.id,
-        input,
-        settings.history,
-      );
+      const agentInput = await this.#prepare(context, input);
       if (signal.aborted) return;
-      watchdog.arm("first_event", settings.timeouts.firstEventMs);
-      const result = await this.#o.runner.run(this.#o.agent, agentInput, {
-        stream: true,
-        signal: run.signal,
-        maxTurns: settings.maxModelCalls,
-        context: {
-          owner: context.owner,
-          threadId: thread.id,
-          requestId: context.requestId,
-          locale: context.locale,
-        },
-      });
-      const converter = new TurnConverter(thread.id);
-      let toolsRunning = 0;
-      for await (const event of result) {
-        if (event.type === "run_item_stream_event") {
-          // Local tools may take their time: the silence timer waits for them.
-          const raw = event.item.rawItem as { type?: string };
-          if (event.name === "tool_called" && raw.type === "function_call") toolsRunning++;
-          if (event.name === "tool_output" && toolsRunning > 0) toolsRunning--;
-        }
-        if (toolsRunning > 0) watchdog.stop();
-        else watchdog.touch(settings.timeouts.idleMs);
-        for (const out of converter.push(event)) yield out;
-      }
-      watchdog.stop();
-      // The SDK ends its stream without an error when the run is aborted: check why it ended.
-      if (signal.aborted) return;
-      if (watchdog.fired) throw watchdog.fired;
-      await result.completed;
-      if (result.error) throw result.error;
-      for (const out of converter.finish()) yield out;
-      completed = true;
+      completed = yield* runTurn(this.#o, context, agentInput);
     } catch (error) {
-      failed = true;
       if (signal.aborted) return;
-      const cause = watchdog.fired ?? error;
-      const mapped = toStreamError(cause, provider);
-      if (mapped) {
-        log.warn("agent: model request failed", {
-          requestId: context.requestId,
-          error: cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause),
-          shown: mapped.message,
-        });
-        throw mapped;
-      }
-      log.error("agent: unexpected failure", { requestId: context.requestId, error: cause });
-      throw new StreamError("stream.error", { allowRetry: true });
+      throw this.#failure(error, context);
     } finally {
-      watchdog.stop();
-      signal.removeEventListener("abort", onAbort);
-      // Closed early (client gone, consumer stopped): make sure the upstream request ends.
-      if (!completed) run.abort();
-      if (title) {
-        if (!completed || failed || signal.aborted) titleAbort.abort();
-        const t = await title;
-        if (t && !thread.title && completed) thread.title = t;
-      }
-      turnOver = true;
+      await title.settle(completed && !signal.aborted);
     }
+  }
+
+  /** The model input: history and the pre-model steps, concurrently. */
+  async #prepare(context: AgentContext, input: UserMessageItem | null): Promise<AgentInputItem[]> {
+    const { settings, steps } = this.#o;
+    const history = buildAgentInput(context.store, context.threadId, input, settings.history);
+    if (steps.length === 0) return await history;
+    const [items, ...results] = await Promise.all([
+      history,
+      ...steps.map((step) => step.run(context, input)),
+    ]);
+    return withStepInput(items, results.flatMap((r) => r?.input ?? []));
+  }
+
+  /** The stream error a failure is shown as (the cause is logged, never sent). */
+  #failure(cause: unknown, context: AgentContext): Error {
+    const mapped = toStreamError(cause, this.#o.provider);
+    if (mapped) {
+      context.log.warn("agent: model request failed", {
+        error: cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause),
+        shown: mapped.message,
+      });
+      return mapped;
+    }
+    context.log.error("agent: unexpected failure", { error: cause });
+    return new StreamError("stream.error", { allowRetry: true });
   }
 }
 

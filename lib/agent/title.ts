@@ -3,6 +3,8 @@
  * @module
  */
 import { Agent, type Model, type Runner } from "@openai/agents";
+import type { ThreadMetadata, UserMessageItem } from "../chatkit/types.ts";
+import { userMessageText } from "./input.ts";
 import type { TitleSettings } from "./settings.ts";
 
 /**
@@ -87,4 +89,40 @@ export class TitleWriter {
       signal.removeEventListener("abort", abort);
     }
   }
+}
+
+/** A title being written alongside a turn. */
+export interface TitleTask {
+  /**
+   * Ends the task with the turn: a completed turn waits for the title and keeps it; a failed or
+   * cancelled one drops it.
+   */
+  settle(completed: boolean): Promise<void>;
+}
+
+/**
+ * Asks for a title alongside the reply — never waited for before it — when the thread has none
+ * and the turn has a new user message. A title that arrives mid-turn is set on the thread at once
+ * (the pipeline then announces it); one that arrives later is set when the turn completes.
+ */
+export function startTitle(
+  titles: TitleWriter | null,
+  thread: ThreadMetadata,
+  input: UserMessageItem | null,
+): TitleTask {
+  if (!titles || !input || thread.title) return { settle: () => Promise.resolve() };
+  const abort = new AbortController();
+  let turnOver = false;
+  const title = titles.write(userMessageText(input), abort.signal).then((t) => {
+    if (t && !turnOver && !thread.title) thread.title = t;
+    return t;
+  });
+  return {
+    async settle(completed) {
+      if (!completed) abort.abort();
+      const t = await title;
+      if (t && !thread.title && completed) thread.title = t;
+      turnOver = true;
+    },
+  };
 }

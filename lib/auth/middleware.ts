@@ -2,7 +2,8 @@
  * The per-request part of auth, run by `routes/_middleware.ts`: resolves the caller into
  * `ctx.state` (user, session, owner), refuses cross-site cookie requests (403), and gives a new
  * visitor its cookie on the first response. (New ChatKit messages are counted against the rate
- * limits by `AuthService.admitChatKitRequest`, once `/chatkit` has parsed the body.)
+ * limits by `AuthService.admitTurn`, once `/chatkit` has parsed the body and the request table
+ * says it starts a model turn.)
  * @module
  */
 import { errorResponse, HttpError } from "../errors.ts";

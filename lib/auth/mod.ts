@@ -29,7 +29,7 @@ import {
   visitorCookie,
   visitorOwner,
 } from "./identity.ts";
-import { MESSAGE_REQUEST_TYPES, RateLimiter } from "./rate_limit.ts";
+import { RateLimiter } from "./rate_limit.ts";
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from "./settings.ts";
 import {
   addCorsHeaders,
@@ -123,14 +123,12 @@ export class AuthService {
   }
 
   /**
-   * Counts a parsed ChatKit request against the caller's and the client address's message
-   * limits when it adds a new message; throws 429 (with Retry-After) over the limit.
+   * Counts a request that starts a model turn against the caller's and the client address's
+   * message limits; throws 429 (with Retry-After) over the limit.
    */
-  async admitChatKitRequest(
+  async admitTurn(
     ctx: { req: Request; info?: Deno.ServeHandlerInfo; state: { owner: string } },
-    type: string,
   ): Promise<void> {
-    if (!MESSAGE_REQUEST_TYPES.has(type)) return;
     await this.limiter.hit(ctx.state.owner, clientAddress(ctx.req, ctx.info, this.trustProxy));
   }
 

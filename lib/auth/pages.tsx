@@ -4,7 +4,7 @@
  * @module
  */
 import type { ComponentChildren } from "preact";
-import { readBodyCapped } from "../chatkit/http.ts";
+import { readBodyCapped } from "../http/body.ts";
 import { BadRequestError } from "../errors.ts";
 import type { SocialProvider } from "./mod.ts";
 

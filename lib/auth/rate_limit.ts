@@ -1,5 +1,5 @@
 /**
- * Fixed-window limits on new messages, counted in Postgres (`rate_limits`) so that they hold
+ * Fixed-window limits on model turns (the request table's `startsTurn`), counted in Postgres (`rate_limits`) so that they hold
  * across instances. One statement counts the request in every window it belongs to (per owner
  * and per client address, per minute and per UTC day) and returns the new counts.
  * @module
@@ -8,13 +8,6 @@ import type { Sql } from "../db/mod.ts";
 import { TooManyRequestsError } from "../errors.ts";
 import { log } from "../log.ts";
 import type { RateLimitSettings } from "./settings.ts";
-
-/** The ChatKit request types that add a new user message (and start a model turn). */
-export const MESSAGE_REQUEST_TYPES: ReadonlySet<string> = new Set([
-  "threads.create",
-  "threads.add_user_message",
-  "threads.retry_after_item",
-]);
 
 type Period = "minute" | "day";
 

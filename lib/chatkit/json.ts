@@ -20,31 +20,22 @@ export function toJson(value: unknown): string {
   return JSON.stringify(value, dropNull);
 }
 
-const encoder = new TextEncoder();
-
-/** One SSE frame: `data: <json>\n\n`. */
-export function sseFrame(event: ThreadStreamEvent): Uint8Array {
-  // Fast path for the most frequent event (one per text delta): no replacer walk needed.
+/**
+ * The JSON of one stream event (the HTTP edge frames it as `data: <json>\n\n`). Fast path for
+ * the most frequent event (one per text delta): no replacer walk needed.
+ */
+export function eventJson(event: ThreadStreamEvent): string {
   if (
     event.type === "thread.item.updated" &&
     event.update.type === "assistant_message.content_part.text_delta" &&
     typeof event.update.delta === "string" && typeof event.item_id === "string" &&
     Number.isInteger(event.update.content_index)
   ) {
-    return encoder.encode(
-      `data: {"type":"thread.item.updated","item_id":${JSON.stringify(event.item_id)},` +
-        `"update":{"type":"assistant_message.content_part.text_delta","content_index":` +
-        `${event.update.content_index},"delta":${JSON.stringify(event.update.delta)}}}\n\n`,
-    );
+    return `{"type":"thread.item.updated","item_id":${JSON.stringify(event.item_id)},` +
+      `"update":{"type":"assistant_message.content_part.text_delta","content_index":` +
+      `${event.update.content_index},"delta":${JSON.stringify(event.update.delta)}}}`;
   }
-  return encoder.encode(`data: ${toJson(event)}\n\n`);
-}
-
-/** A JSON `Response` (status 200 unless given). */
-export function jsonResponse(value: unknown, init: ResponseInit = {}): Response {
-  const headers = new Headers(init.headers);
-  headers.set("content-type", "application/json");
-  return new Response(toJson(value), { ...init, headers });
+  return toJson(event);
 }
 
 const EMPTY_PAGE: Page<ThreadItem> = Object.freeze({ data: [], has_more: false }) as Page<

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { clientThread, jsonResponse, sseFrame, toJson, visiblePage } from "./json.ts";
+import { clientThread, eventJson, toJson, visiblePage } from "./json.ts";
+import { chatKitJson } from "../http/chatkit.ts";
+import { sseFrame } from "../http/sse.ts";
 import type { ThreadItem } from "./types.ts";
 
 Deno.test("json - null and undefined keys are omitted, empty lists and objects kept", () => {
@@ -11,7 +13,7 @@ Deno.test("json - null and undefined keys are omitted, empty lists and objects k
 
 Deno.test("json - an SSE frame is data: <one line of JSON> and a blank line", () => {
   const frame = new TextDecoder().decode(
-    sseFrame({ type: "progress_update", text: "line\nbreak" }),
+    sseFrame(eventJson({ type: "progress_update", text: "line\nbreak" })),
   );
   assert.equal(frame, 'data: {"type":"progress_update","text":"line\\nbreak"}\n\n');
 });
@@ -36,7 +38,7 @@ Deno.test("json - clientThread sends metadata as {} and drops hidden items", asy
   });
   assert.deepEqual(Object.keys(thread)[0], "title");
   assert.deepEqual(visiblePage({ data: [], has_more: false }), { data: [], has_more: false });
-  const res = jsonResponse({ a: null });
+  const res = chatKitJson({ a: null });
   assert.equal(res.headers.get("content-type"), "application/json");
   assert.equal(await res.text(), "{}");
 });
@@ -51,7 +53,7 @@ Deno.test("json - the text delta fast path writes the same JSON as the general p
       delta: 'quote " backslash \\ newline \n unicode \u2028 é',
     },
   };
-  const frame = new TextDecoder().decode(sseFrame(event));
+  const frame = new TextDecoder().decode(sseFrame(eventJson(event)));
   assert.equal(frame, `data: ${toJson(event)}\n\n`);
   assert.deepEqual(JSON.parse(frame.slice(6)), event);
 });

@@ -96,8 +96,7 @@ const req = <T extends string, P extends z.ZodType>(type: T, params: P) =>
     metadata: freeObject.nullish().transform((v) => v ?? {}),
   });
 
-/** All request types, discriminated on `type`. */
-export const chatKitRequestSchema = z.discriminatedUnion("type", [
+const requestSchemas = [
   req("threads.create", z.object({ input: userMessageInput })),
   req(
     "threads.add_user_message",
@@ -143,7 +142,10 @@ export const chatKitRequestSchema = z.discriminatedUnion("type", [
     "input.transcribe",
     z.object({ audio_base64: z.string(), mime_type: z.string().min(1).max(200) }),
   ),
-]);
+] as const;
+
+/** All request types, discriminated on `type`. */
+export const chatKitRequestSchema = z.discriminatedUnion("type", requestSchemas);
 
 /** A parsed, valid request. */
 export type ChatKitRequest = z.output<typeof chatKitRequestSchema>;
@@ -152,15 +154,10 @@ export type ChatKitRequestType = ChatKitRequest["type"];
 /** The request of a given type. */
 export type RequestOf<T extends ChatKitRequestType> = Extract<ChatKitRequest, { type: T }>;
 
-/** Request types answered with an SSE stream. */
-export const STREAMING_TYPES: ReadonlySet<string> = new Set([
-  "threads.create",
-  "threads.add_user_message",
-  "threads.add_client_tool_output",
-  "threads.add_structured_input",
-  "threads.retry_after_item",
-  "threads.custom_action",
-]);
+/** The schema of each request type (the request table in `requests.ts` names them). */
+export const REQUEST_SCHEMAS = Object.fromEntries(
+  requestSchemas.map((schema) => [schema.shape.type.value, schema]),
+) as unknown as { [T in ChatKitRequestType]: z.ZodType<RequestOf<T>> };
 
 /** Result of parsing: the request, or a message naming the offending field(s). */
 export type ParseResult = { ok: true; request: ChatKitRequest } | { ok: false; message: string };

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { parseChatKitRequest, STREAMING_TYPES } from "./schemas.ts";
+import { REQUESTS } from "./requests.ts";
+import { parseChatKitRequest } from "./schemas.ts";
 
 const input = {
   content: [{ type: "input_text", text: "hi" }],
@@ -36,7 +37,8 @@ Deno.test("schemas - all 16 request types parse", () => {
     const result = parseChatKitRequest({ type, params, metadata: { trace: 1 } });
     assert.ok(result.ok, `${type}: ${!result.ok && result.message}`);
   }
-  assert.equal(STREAMING_TYPES.size, 6);
+  assert.equal(Object.keys(REQUESTS).length, 16, "one table row per request type");
+  assert.equal(Object.values(REQUESTS).filter((spec) => spec.streaming).length, 6);
 });
 
 Deno.test("schemas - unknown keys are ignored, nulls dropped, defaults applied", () => {

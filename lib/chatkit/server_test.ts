@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { HttpError } from "../errors.ts";
 import { CustomStreamError, StreamError } from "./errors.ts";
 import { mimeAllowed } from "./items.ts";
-import { errorEvent } from "./server.ts";
+import type { OwnerStore } from "../store/mod.ts";
+import { ChatKitServer, errorEvent } from "./server.ts";
+import { eventStream } from "./stream.ts";
 import { applyUpdate } from "./updates.ts";
 import type { AssistantMessageItem, WidgetItem, WorkflowItem } from "./types.ts";
 
@@ -134,4 +136,59 @@ Deno.test("server - mimeAllowed matches exact types and wildcards, ignoring para
   assert.ok(!mimeAllowed("text/plain", allow));
   assert.ok(!mimeAllowed("not a type", allow));
   assert.ok(!mimeAllowed("", allow));
+});
+
+Deno.test("server - the request table says which requests start a model turn", () => {
+  const server = new ChatKitServer({ store: { forOwner: () => ({}) as OwnerStore } });
+  const turn = (type: string, params: Record<string, unknown>) =>
+    server.startsTurn(server.parse(JSON.stringify({ type, params })));
+  const input = {
+    content: [{ type: "input_text", text: "hi" }],
+    attachments: [],
+    inference_options: {},
+  };
+  assert.ok(turn("threads.create", { input }));
+  assert.ok(turn("threads.add_user_message", { thread_id: "t", input }));
+  assert.ok(turn("threads.retry_after_item", { thread_id: "t", item_id: "i" }));
+  assert.ok(turn("threads.add_client_tool_output", { thread_id: "t", result: 1 }));
+  assert.ok(turn("threads.add_structured_input", { thread_id: "t", item_id: "i", input: {} }));
+  assert.ok(!turn("threads.list", {}));
+  assert.ok(!turn("items.list", { thread_id: "t" }));
+  const action = { thread_id: "t", action: { type: "x" } };
+  assert.ok(!turn("threads.custom_action", action), "an action runs no model unless it says so");
+  server.handlers.actionStartsTurn = true;
+  assert.ok(turn("threads.custom_action", action));
+  assert.ok(!turn("threads.sync_custom_action", action));
+});
+
+Deno.test("server - ending an event stream early aborts its producer, which runs on", async () => {
+  let finished = false;
+  const events = eventStream("r", async (sink, signal) => {
+    sink.send({ type: "progress_update", text: "one" });
+    await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+    sink.send({ type: "progress_update", text: "dropped" });
+    finished = true;
+  });
+  const iterator = events[Symbol.asyncIterator]();
+  assert.deepEqual(await iterator.next(), {
+    done: false,
+    value: { type: "progress_update", text: "one" },
+  });
+  await iterator.return!();
+  assert.deepEqual(await iterator.next(), { done: true, value: undefined });
+  for (let i = 0; i < 10 && !finished; i++) await new Promise((r) => setTimeout(r, 0));
+  assert.ok(finished, "the producer finished its work after the abort");
+});
+
+Deno.test("server - a failing producer ends its stream with one error event", async () => {
+  const seen: unknown[] = [];
+  for await (
+    const event of eventStream("r", () => Promise.reject(new CustomStreamError("No quota")))
+  ) seen.push(event);
+  assert.deepEqual(seen, [{
+    type: "error",
+    code: "custom",
+    message: "No quota",
+    allow_retry: false,
+  }]);
 });

@@ -27,7 +27,7 @@ export interface DataDirLock {
 export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   await Deno.mkdir(dataDir, { recursive: true });
   const path = join(dataDir, "pglite.lock");
-  const file = await Deno.open(path, { read: true, write: true, create: true });
+  const file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 });
   if (!await file.tryLock(true)) {
     let pid: number | undefined;
     try {

@@ -1,13 +1,15 @@
 /**
  * The one database client of the app: postgres.js, against a Postgres server when
- * `DATABASE_URL` is set (a pool; Neon's `sslmode=require` URLs work) and otherwise against
- * the embedded PGlite in `DATA_DIR` (one connection).
+ * `DATABASE_URL` is set (a pool; TLS and transaction poolers per `./connection.ts`) and
+ * otherwise against the embedded PGlite in `DATA_DIR` (one connection). PGlite is imported only
+ * on that branch, so a production start on a server never loads it.
  * @module
  */
 import { join } from "node:path";
 import postgres from "postgres";
-import type { Config } from "../config.ts";
-import { startEmbeddedPostgres } from "./embedded.ts";
+import { type Config, ConfigError } from "../config.ts";
+import { makePrivateDir } from "../private_files.ts";
+import { serverConnection } from "./connection.ts";
 import { lockDataDir } from "./lock.ts";
 
 export type Sql = postgres.Sql;
@@ -23,14 +25,18 @@ export interface Database {
 }
 
 /**
- * Options shared by both kinds. postgres.js prepares every statement, and after five runs
- * Postgres may switch a prepared statement to a generic plan; for the keyset queries on a long
- * thread that plan sorts every item (42 ms worst against 0.6 ms, measured by `deno task bench
- * --custom-plans`), so statements are always planned with their values.
+ * postgres.js prepares every statement, and after five runs Postgres may switch a prepared
+ * statement to a generic plan; for the keyset queries on a long thread that plan sorts every
+ * item (42 ms worst against 0.6 ms, measured by `deno task bench --custom-plans`), so
+ * statements are always planned with their values. Behind a transaction pooler nothing is
+ * prepared (each statement is parsed and planned with its values anyway), and the setting is
+ * not sent: PgBouncer refuses start-up parameters it does not know.
  */
+const PLANNED_WITH_VALUES = { plan_cache_mode: "force_custom_plan" };
+
 const clientOptions = {
   onnotice: () => {},
-  connection: { application_name: "deno-chatkit", plan_cache_mode: "force_custom_plan" },
+  connection: { application_name: "deno-chatkit" },
 } satisfies postgres.Options<Record<string, never>>;
 
 /**
@@ -42,27 +48,45 @@ const clientOptions = {
  * ```
  */
 export async function openDatabase(
-  config: Pick<Config, "databaseUrl" | "dataDir" | "databasePoolSize">,
+  config: Pick<Config, "databaseUrl" | "dataDir" | "databasePoolSize" | "databaseCaCert">,
 ): Promise<Database> {
   if (config.databaseUrl) {
-    const sql = postgres(serverUrl(config.databaseUrl), {
+    const { url, ssl, transactionPooler } = serverConnection(
+      config.databaseUrl,
+      config.databaseCaCert,
+    );
+    const sql = postgres(url, {
       ...clientOptions,
+      ssl,
+      prepare: !transactionPooler,
+      connection: {
+        ...clientOptions.connection,
+        ...(transactionPooler ? {} : PLANNED_WITH_VALUES),
+      },
       max: config.databasePoolSize,
       idle_timeout: 60,
       connect_timeout: 10,
     });
     return wrap(sql, "postgres", () => sql.end({ timeout: 5 }));
   }
+  await assertWritable(config.dataDir);
   // One process per data directory: a second one gets DataDirLockedError (lock.ts).
   const lock = await lockDataDir(config.dataDir);
   let embedded;
   try {
+    const { startEmbeddedPostgres } = await import("./embedded.ts");
     embedded = await startEmbeddedPostgres(join(config.dataDir, "pglite"));
   } catch (error) {
     lock.release();
     throw error;
   }
-  const sql = postgres(embedded.url, { ...clientOptions, max: 1, connect_timeout: 10 });
+  const sql = postgres({
+    ...embedded.client,
+    ...clientOptions,
+    connection: { ...clientOptions.connection, ...PLANNED_WITH_VALUES },
+    max: 1,
+    connect_timeout: 10,
+  });
   return wrap(sql, "embedded", async () => {
     try {
       await sql.end({ timeout: 5 });
@@ -71,6 +95,34 @@ export async function openDatabase(
       lock.release();
     }
   });
+}
+
+/**
+ * The embedded database lives in DATA_DIR; where that cannot be written (Deno Deploy, a
+ * read-only container) the only way to run is a Postgres server, and start-up says so.
+ */
+async function assertWritable(dataDir: string): Promise<void> {
+  let reason: string | undefined;
+  const permission = await Deno.permissions.query({ name: "write", path: dataDir });
+  if (permission.state !== "granted") reason = "no permission to write there";
+  else {
+    try {
+      await makePrivateDir(dataDir);
+      const probe = join(dataDir, `.write-check-${crypto.randomUUID()}`);
+      await Deno.writeTextFile(probe, "");
+      await Deno.remove(probe);
+    } catch (error) {
+      reason = error instanceof Error ? error.message : String(error);
+    }
+  }
+  if (reason) {
+    throw new ConfigError(
+      "DATABASE_URL",
+      `not set, and the embedded database cannot run because DATA_DIR (${dataDir}) is not ` +
+        `writable (${reason}): set DATABASE_URL to a Postgres connection string, e.g. ` +
+        "postgres://user:password@host/db?sslmode=require",
+    );
+  }
 }
 
 function wrap(sql: Sql, kind: Database["kind"], end: () => Promise<void>): Database {
@@ -94,14 +146,4 @@ function wrap(sql: Sql, kind: Database["kind"], end: () => Promise<void>): Datab
       return closing;
     },
   };
-}
-
-/**
- * Drops URL parameters that postgres.js would otherwise send to the server as settings it
- * does not know (Neon's connection strings carry `channel_binding=require`, for instance).
- */
-export function serverUrl(url: string): string {
-  const parsed = new URL(url);
-  parsed.searchParams.delete("channel_binding");
-  return parsed.toString();
 }

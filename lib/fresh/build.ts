@@ -2,30 +2,27 @@
  * Bundles the client entry and every island with esbuild: ES modules, shared chunks split out,
  * content-hashed file names. The result is kept in memory and served under `/_frsh/js/`, or
  * written to `_fresh/` by `deno task build` for hosts that cannot run esbuild at boot.
+ * Development only: production imports this module only when there is no `_fresh/` build.
  * @module
  */
 import * as esbuild from "esbuild";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { islandName } from "./islands.ts";
-import type { ClientAssets } from "./render.tsx";
+import { CLIENT_PREFIX, type ClientBuild } from "./snapshot.ts";
 import type { Manifest } from "./types.ts";
-
-/** The URL prefix of built client code. */
-export const CLIENT_PREFIX = "/_frsh/js/";
-
-/** A finished client build. */
-export interface ClientBuild {
-  assets: ClientAssets;
-  /** File name (below CLIENT_PREFIX) → contents. */
-  files: Map<string, Uint8Array<ArrayBuffer>>;
-}
 
 export interface BuildOptions {
   /** The project root (where `deno.json` and `node_modules/` are). */
   root: string;
   /** Island name → absolute file path. */
   islands: Record<string, string>;
+  /**
+   * Stand-alone scripts (name → absolute entry path): one self-contained classic script each
+   * (no module, no shared chunks), for pages that are not ours (e.g. `/embed.js` on other sites).
+   * They may import files as strings (`import css from "./x.css" with { type: "text" }`).
+   */
+  scripts?: Record<string, string>;
   minify: boolean;
 }
 
@@ -42,7 +39,9 @@ export function islandFiles(manifest: Manifest): Record<string, string> {
 }
 
 /** Builds the client code. */
-export async function buildClient({ root, islands, minify }: BuildOptions): Promise<ClientBuild> {
+export async function buildClient(
+  { root, islands, scripts = {}, minify }: BuildOptions,
+): Promise<ClientBuild> {
   const entryPoints = [
     { in: clientEntry, out: "main" },
     ...Object.entries(islands).map(([name, path]) => ({ in: path, out: `island-${name}` })),
@@ -85,7 +84,29 @@ export async function buildClient({ root, islands, minify }: BuildOptions): Prom
         if (path === entry) islandUrls[name] = url;
       }
     }
-    return { assets: { main, islands: islandUrls, chunks }, files };
+    const scriptUrls: Record<string, string> = {};
+    for (const [name, path] of Object.entries(scripts)) {
+      const built = await esbuild.build({
+        absWorkingDir: root,
+        entryPoints: [{ in: path, out: `script-${name}` }],
+        outdir: join(root, "_frsh_out"),
+        bundle: true,
+        format: "iife",
+        platform: "browser",
+        target: "es2022",
+        jsx: "automatic",
+        jsxImportSource: "preact",
+        minify,
+        write: false,
+        entryNames: "[name]-[hash]",
+        logLevel: "silent",
+      });
+      for (const file of built.outputFiles) {
+        files.set(baseName(file.path), new Uint8Array(file.contents));
+        if (file.path.endsWith(".js")) scriptUrls[name] = CLIENT_PREFIX + baseName(file.path);
+      }
+    }
+    return { assets: { main, islands: islandUrls, chunks, scripts: scriptUrls }, files };
   } finally {
     // esbuild keeps a child process alive otherwise; stopping it lets the process (and tests) end.
     await esbuild.stop();
@@ -96,27 +117,4 @@ function baseName(path: string): string {
   return path.replace(/^.*[\\/]/, "");
 }
 
-/** Writes a build to `dir` with a `snapshot.json` that `readSnapshot` loads. */
-export async function writeSnapshot(build: ClientBuild, dir: string): Promise<void> {
-  await Deno.mkdir(join(dir, "js"), { recursive: true });
-  for (const [name, contents] of build.files) await Deno.writeFile(join(dir, "js", name), contents);
-  await Deno.writeTextFile(
-    join(dir, "snapshot.json"),
-    JSON.stringify({ assets: build.assets, files: [...build.files.keys()] }, null, 2) + "\n",
-  );
-}
-
-/** Loads a build written by `writeSnapshot`, or returns null when there is none. */
-export async function readSnapshot(dir: string): Promise<ClientBuild | null> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(join(dir, "snapshot.json"));
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return null;
-    throw error;
-  }
-  const snapshot = JSON.parse(text) as { assets: ClientAssets; files: string[] };
-  const files = new Map<string, Uint8Array<ArrayBuffer>>();
-  for (const name of snapshot.files) files.set(name, await Deno.readFile(join(dir, "js", name)));
-  return { assets: snapshot.assets, files };
-}
+export { CLIENT_PREFIX, type ClientBuild, readSnapshot, writeSnapshot } from "./snapshot.ts";

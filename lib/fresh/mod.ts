@@ -5,7 +5,8 @@
 export { createDefine, type Define } from "./define.ts";
 export { HttpError } from "./error.ts";
 export { createHandler, type HandlerOptions } from "./server.ts";
-export { buildClient, type ClientBuild, readSnapshot, writeSnapshot } from "./build.ts";
+// The bundler (`./build.ts`, esbuild) is development-only and deliberately not re-exported here.
+export { type ClientBuild, readSnapshot, writeSnapshot } from "./snapshot.ts";
 export { generateManifest, writeManifest } from "./manifest.ts";
 export type {
   FreshContext,

@@ -15,6 +15,8 @@ export interface ClientAssets {
   islands: Record<string, string>;
   /** Shared chunks to preload. */
   chunks: string[];
+  /** Stand-alone script name → URL (see `BuildOptions.scripts`). */
+  scripts?: Record<string, string>;
 }
 
 export interface RenderPageOptions {

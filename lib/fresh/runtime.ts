@@ -18,6 +18,18 @@ export function getBuildId(): string {
   return buildId;
 }
 
+let clientScripts: Record<string, string> = {};
+
+/** Sets the URLs of the built stand-alone scripts; the server calls it once at start-up. */
+export function setClientScripts(scripts: Record<string, string>): void {
+  clientScripts = { ...scripts };
+}
+
+/** The URL of a built stand-alone script (content-hashed), if there is one of that name. */
+export function clientScript(name: string): string | undefined {
+  return clientScripts[name];
+}
+
 /** The query key that marks a cache-busted static URL. */
 export const ASSET_CACHE_KEY = "__frsh_c";
 

@@ -7,8 +7,9 @@
 import { type Context, Hono } from "hono";
 import { HttpError } from "./error.ts";
 import { islandName, registerIslands } from "./islands.ts";
-import { CLIENT_PREFIX, type ClientBuild } from "./build.ts";
+import { CLIENT_PREFIX, type ClientBuild } from "./snapshot.ts";
 import { renderPage } from "./render.tsx";
+import { setClientScripts } from "./runtime.ts";
 import { compareRoutePatterns, routeFileKind } from "./router.ts";
 import { staticFiles } from "./static_files.ts";
 import type { FreshContext, Handler, Manifest, PageProps, RouteModule } from "./types.ts";
@@ -44,6 +45,7 @@ export function createHandler<State>(
   manifest: Manifest,
   options: HandlerOptions<State>,
 ): (req: Request, info?: Deno.ServeHandlerInfo) => Promise<Response> {
+  setClientScripts(options.client.assets.scripts ?? {});
   registerIslands(
     Object.fromEntries(
       Object.entries(manifest.islands).map(([key, mod]) => [islandName(key), mod.default]),
@@ -234,6 +236,8 @@ function clientFile(client: ClientBuild, name: string): Response {
       "content-type": "text/javascript; charset=utf-8",
       // The file name carries a hash of its contents, so it can be cached for ever.
       "cache-control": "public, max-age=31536000, immutable",
+      // Public code: other sites load the embed's script (no same-origin resource policy).
+      "cross-origin-resource-policy": "cross-origin",
     },
   });
 }

@@ -1,6 +1,15 @@
 /**
  * A self-written stand-in for OpenAI's `<openai-chatkit>` element, served by browser tests in
- * place of `chatkit.js` (the real script lives only on OpenAI's CDN, which tests cannot reach).
+ * place of `chatkit.js`.
+ *
+ * Why a stand-in, when the suite's rule is "no stand-ins but the model provider": the real
+ * `chatkit.js` is served only from OpenAI's CDN, which this closed network (and CI) cannot reach,
+ * and it may not be copied into the repository. It is the one part of the system the tests
+ * cannot run for real, so it is replaced at the narrowest point — the element's public surface —
+ * and everything behind it (the widget's wiring, `options.api.fetch`, the server) stays real.
+ * What only the real element would show (its rendering, its own protocol handling) is covered by
+ * the built-in client's browser tests against the same server instead.
+ *
  * It implements the surface the widget uses (`setOptions`, `setThreadId`, `showHistory`,
  * `chatkit.*` events) and records what it receives in `window.__chatkitStub`:
  * - `options`: the last `setOptions` payload as JSON (functions replaced by `"[function]"`),

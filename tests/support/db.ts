@@ -25,6 +25,18 @@ export interface TestDatabase {
 export const SERVER_URL = Deno.env.get("TEST_DATABASE_URL") || undefined;
 export const SERVER_MISSING_REASON =
   "no PostgreSQL server: run `deno task test` with PostgreSQL installed, or set TEST_DATABASE_URL";
+/** Under CI=true a missing server or browser fails its tests instead of skipping them. */
+export const CI = Deno.env.get("CI") === "true";
+/**
+ * Set by `tests/run.ts`; every database a test creates is named after it, so that the run drops
+ * them all at its end, even those of a test process that was killed.
+ */
+/** Whether the [postgres] tests are skipped (no server, and not CI). */
+export const SKIP_SERVER = !SERVER_URL && !CI;
+/** The ignored-test suffix for a [postgres] test name, or "" when it runs. */
+export const SERVER_IGNORED = SKIP_SERVER ? ` (ignored: ${SERVER_MISSING_REASON})` : "";
+const RUN_ID = (Deno.env.get("TEST_RUN_ID") ?? "").replace(/[^a-z0-9]/g, "").slice(0, 12) ||
+  "direct";
 
 const shared = new Map<DatabaseKind, Promise<TestDatabase>>();
 
@@ -49,7 +61,8 @@ export interface ScratchDatabase extends TestDatabase {
 
 let pgliteTemplate: Promise<Blob> | undefined;
 
-const TEMPLATE_FILE = "test-output/pglite-empty.tar";
+const OUTPUT_DIR = Deno.env.get("TEST_OUTPUT_DIR") || "test-output";
+const TEMPLATE_FILE = `${OUTPUT_DIR}/pglite-empty.tar`;
 
 /**
  * An initdb'd embedded data directory, copied for each new embedded database. It is kept in
@@ -63,7 +76,7 @@ function emptyPgliteTemplate(): Promise<Blob> {
     const db = await PGlite.create();
     try {
       const dump = await db.dumpDataDir("none");
-      await Deno.mkdir("test-output", { recursive: true });
+      await Deno.mkdir(OUTPUT_DIR, { recursive: true });
       // Written aside and renamed, so a concurrent reader never sees half a file.
       const partial = `${TEMPLATE_FILE}.${crypto.randomUUID()}`;
       await Deno.writeFile(partial, new Uint8Array(await dump.arrayBuffer()));
@@ -82,11 +95,11 @@ export async function emptyDatabase(kind: DatabaseKind): Promise<ScratchDatabase
     const embedded = await startEmbeddedPostgres(undefined, {
       template: await emptyPgliteTemplate(),
     });
-    const sql = postgres(embedded.url, { max: 1, onnotice: () => {} });
+    const sql = postgres({ ...embedded.client, max: 1, onnotice: () => {} });
     return {
       sql,
       kind,
-      url: embedded.url,
+      url: embedded.client.path,
       async close() {
         await sql.end();
         await embedded.close();
@@ -94,7 +107,7 @@ export async function emptyDatabase(kind: DatabaseKind): Promise<ScratchDatabase
     };
   }
   if (!SERVER_URL) throw new Error(SERVER_MISSING_REASON);
-  const name = `chatkit_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  const name = `chatkit_test_${RUN_ID}_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
   const url = await createDatabase(SERVER_URL, name);
   const sql = postgres(url, { max: 10, onnotice: () => {} });
   return {
@@ -120,12 +133,15 @@ export function asAppDatabase(db: TestDatabase): Database {
   };
 }
 
-/** Registers `fn` as one test per database kind: "[pglite] name" and "[postgres] name". */
+/**
+ * Registers `fn` as one test per database kind: "[pglite] name" and "[postgres] name". Without a
+ * server the [postgres] variant is ignored, or under CI=true fails saying why.
+ */
 export function dbTest(name: string, fn: (db: TestDatabase) => Promise<void>): void {
   for (const kind of ["pglite", "postgres"] as const) {
-    const ignore = kind === "postgres" && !SERVER_URL;
+    const ignore = kind === "postgres" && SKIP_SERVER;
     Deno.test({
-      name: `[${kind}] ${name}${ignore ? ` (ignored: ${SERVER_MISSING_REASON})` : ""}`,
+      name: `[${kind}] ${name}${ignore ? SERVER_IGNORED : ""}`,
       ignore,
       // The shared database and its connections outlive a single test on purpose.
       sanitizeOps: false,

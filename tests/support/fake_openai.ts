@@ -69,6 +69,13 @@ export interface FakeTurn {
   /** Send this many chunks, then stall forever (a stream that stops mid-way). */
   stallAfterChunks?: number;
   /**
+   * Hold the answer until this settles, so that a test decides when it goes on instead of
+   * guessing with delays: before the headers, or (streamed) after `holdAfterChunks` chunks.
+   */
+  release?: Promise<unknown>;
+  /** With `release`: send this many chunks first, then hold the rest. */
+  holdAfterChunks?: number;
+  /**
    * Send this many chunks, then drop the connection (no terminal event, broken chunked body) when
    * the next chunk is due (after `chunkDelayMs`).
    */
@@ -276,6 +283,7 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOp
       finish("closed");
       return json(504, { error: { message: "fake server closed" } });
     }
+    if (turn.release && turn.holdAfterChunks === undefined) await turn.release.catch(() => {});
     if (turn.headersDelayMs) await sleep(turn.headersDelayMs);
     if (turn.status && turn.status >= 400) {
       finish("completed");
@@ -326,6 +334,7 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOp
       start(controller) {
         let i = 0;
         let deltas = 0;
+        let held = false;
         const stop = (o: "completed" | "dropped" | "closed", error?: boolean) => {
           if (end) pendingEnds.delete(end);
           finish(o);
@@ -352,6 +361,14 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOp
                 return stop("dropped", true);
               }
               if (turn.stallAfterChunks !== undefined && deltas >= turn.stallAfterChunks) return;
+              if (
+                turn.release && turn.holdAfterChunks !== undefined && !held &&
+                deltas >= turn.holdAfterChunks
+              ) {
+                held = true;
+                turn.release.then(pump, pump);
+                return;
+              }
               deltas++;
             }
             try {

@@ -1,3 +1,4 @@
+import { attachmentBytes } from "../../../lib/chatkit/attachments.ts";
 import { NotFoundError } from "../../../lib/errors.ts";
 import { define } from "../../../lib/state.ts";
 
@@ -7,10 +8,8 @@ import { define } from "../../../lib/state.ts";
  */
 export const handler = define.handlers({
   async GET(ctx) {
-    const { bytes, mimeType } = await ctx.state.services.chatkit.attachmentBytes(
-      ctx.params.id,
-      ctx.state.owner,
-    );
+    const store = ctx.state.services.chatkit.store.forOwner(ctx.state.owner);
+    const { bytes, mimeType } = await attachmentBytes(store, ctx.params.id);
     if (!mimeType.toLowerCase().startsWith("image/")) {
       throw new NotFoundError("Attachment not found");
     }

@@ -1,6 +1,6 @@
-import { chatKitContext } from "../../../lib/chatkit/context.ts";
-import { jsonResponse } from "../../../lib/chatkit/json.ts";
-import { readUpload } from "../../../lib/chatkit/upload.ts";
+import { uploadAttachment } from "../../../lib/chatkit/attachments.ts";
+import { chatKitJson } from "../../../lib/http/chatkit.ts";
+import { readUpload } from "../../../lib/http/upload.ts";
 import { define } from "../../../lib/state.ts";
 import type { FreshContext } from "../../../lib/fresh/types.ts";
 import type { State } from "../../../lib/state.ts";
@@ -11,10 +11,10 @@ import type { State } from "../../../lib/state.ts";
  * the attachment without its upload descriptor. 404 for unknown or foreign ids.
  */
 async function upload(ctx: FreshContext<State>): Promise<Response> {
-  const chatkit = ctx.state.services.chatkit;
+  const { chatkit } = ctx.state.services;
   const file = await readUpload(ctx.req, chatkit.limits.maxAttachmentBytes);
-  const attachment = await chatkit.uploadAttachment(ctx.params.id, file.bytes, chatKitContext(ctx));
-  return jsonResponse(attachment);
+  const store = chatkit.store.forOwner(ctx.state.owner);
+  return chatKitJson(await uploadAttachment(store, chatkit.limits, ctx.params.id, file.bytes));
 }
 
 export const handler = define.handlers({ POST: upload, PUT: upload });

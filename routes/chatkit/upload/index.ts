@@ -1,6 +1,6 @@
-import { chatKitContext } from "../../../lib/chatkit/context.ts";
-import { jsonResponse } from "../../../lib/chatkit/json.ts";
-import { readUpload } from "../../../lib/chatkit/upload.ts";
+import { createUploadedAttachment } from "../../../lib/chatkit/attachments.ts";
+import { chatKitContext, chatKitJson } from "../../../lib/http/chatkit.ts";
+import { readUpload } from "../../../lib/http/upload.ts";
 import { define } from "../../../lib/state.ts";
 
 /**
@@ -10,16 +10,16 @@ import { define } from "../../../lib/state.ts";
  */
 export const handler = define.handlers({
   async POST(ctx) {
-    const chatkit = ctx.state.services.chatkit;
+    const { chatkit } = ctx.state.services;
     const file = await readUpload(ctx.req, chatkit.limits.maxAttachmentBytes, {
       requireMultipart: true,
     });
-    const attachment = await chatkit.createUploadedAttachment(
-      file.name ?? "upload",
-      file.mimeType ?? "application/octet-stream",
-      file.bytes,
-      chatKitContext(ctx),
-    );
-    return jsonResponse(attachment);
+    const store = chatkit.store.forOwner(ctx.state.owner);
+    const attachment = await createUploadedAttachment(store, chatkit.limits, {
+      name: file.name ?? "upload",
+      mimeType: file.mimeType ?? "application/octet-stream",
+      bytes: file.bytes,
+    }, chatKitContext(ctx).origin);
+    return chatKitJson(attachment);
   },
 });

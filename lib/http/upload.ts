@@ -4,7 +4,7 @@
  * @module
  */
 import { BadRequestError } from "../errors.ts";
-import { readBodyCapped } from "./http.ts";
+import { readBodyCapped } from "./body.ts";
 
 /** Room for multipart boundaries and part headers on top of the attachment limit. */
 const MULTIPART_OVERHEAD = 64 * 1024;

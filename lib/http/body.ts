@@ -1,5 +1,6 @@
 /**
- * HTTP helpers of the ChatKit routes: reading a request body with a hard cap.
+ * The HTTP edge: reading a request body with a hard cap (413 beyond it). JSON bodies of
+ * `/chatkit`, sign-in forms and uploads (`upload.ts`) are all read through here.
  * @module
  */
 import { PayloadTooLargeError } from "../errors.ts";

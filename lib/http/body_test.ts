@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { HttpError } from "../errors.ts";
-import { readBodyCapped } from "./http.ts";
+import { readBodyCapped } from "./body.ts";
 
 let pulled = 0;
 
@@ -17,7 +17,7 @@ function streamOf(chunks: number[], onCancel: () => void): ReadableStream<Uint8A
   }, { highWaterMark: 0 });
 }
 
-Deno.test("http - readBodyCapped reads bodies up to the cap", async () => {
+Deno.test("body - readBodyCapped reads bodies up to the cap", async () => {
   const body = await readBodyCapped(new Request("http://x/", { method: "POST", body: "hello" }), 5);
   assert.equal(new TextDecoder().decode(body), "hello");
   let cancelled = false;
@@ -29,7 +29,7 @@ Deno.test("http - readBodyCapped reads bodies up to the cap", async () => {
   assert.equal(cancelled, false);
 });
 
-Deno.test("http - readBodyCapped refuses a large Content-Length and stops a growing body", async () => {
+Deno.test("body - readBodyCapped refuses a large Content-Length and stops a growing body", async () => {
   await assert.rejects(
     readBodyCapped(new Request("http://x/", { method: "POST", body: "123456" }), 5),
     (e: unknown) => e instanceof HttpError && e.status === 413,

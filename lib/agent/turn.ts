@@ -1,0 +1,76 @@
+/**
+ * One model turn: runs the agent streamed under the silence timer and converts its events into
+ * ChatKit events (`stream.ts`). A client disconnect aborts the upstream request and ends the turn
+ * quietly; a failure is rethrown as its cause (a time-out when the silence timer fired).
+ * @module
+ */
+import type { Agent, AgentInputItem, Runner } from "@openai/agents";
+import type { ThreadStreamEvent } from "../chatkit/types.ts";
+import type { AgentContext } from "./context.ts";
+import type { ResolvedAgentSettings } from "./settings.ts";
+import { TurnConverter } from "./stream.ts";
+import { Watchdog } from "./watchdog.ts";
+
+/** What a turn runs with (built once, at boot). */
+export interface TurnParts {
+  agent: Agent<AgentContext>;
+  runner: Runner;
+  settings: ResolvedAgentSettings;
+}
+
+/**
+ * Streams the turn's events; returns true when the run completed, false when the client went
+ * away. Throws the failure's cause otherwise.
+ */
+export async function* runTurn(
+  parts: TurnParts,
+  context: AgentContext,
+  input: AgentInputItem[],
+): AsyncGenerator<ThreadStreamEvent, boolean> {
+  const { settings } = parts;
+  const { signal } = context;
+  const run = new AbortController();
+  const watchdog = new Watchdog(run);
+  const onAbort = () => run.abort(signal.reason);
+  signal.addEventListener("abort", onAbort, { once: true });
+  let completed = false;
+  try {
+    if (signal.aborted) return false;
+    watchdog.arm("first_event", settings.timeouts.firstEventMs);
+    const result = await parts.runner.run(parts.agent, input, {
+      stream: true,
+      signal: run.signal,
+      maxTurns: settings.maxModelCalls,
+      context,
+    });
+    const converter = new TurnConverter(context.threadId);
+    let toolsRunning = 0;
+    for await (const event of result) {
+      if (event.type === "run_item_stream_event") {
+        // Local tools may take their time: the silence timer waits for them.
+        const raw = event.item.rawItem as { type?: string };
+        if (event.name === "tool_called" && raw.type === "function_call") toolsRunning++;
+        if (event.name === "tool_output" && toolsRunning > 0) toolsRunning--;
+      }
+      if (toolsRunning > 0) watchdog.stop();
+      else watchdog.touch(settings.timeouts.idleMs);
+      for (const out of converter.push(event)) yield out;
+    }
+    watchdog.stop();
+    // The SDK ends its stream without an error when the run is aborted: check why it ended.
+    if (signal.aborted) return false;
+    if (watchdog.fired) throw watchdog.fired;
+    await result.completed;
+    if (result.error) throw result.error;
+    for (const out of converter.finish()) yield out;
+    completed = true;
+    return true;
+  } catch (error) {
+    throw watchdog.fired ?? error;
+  } finally {
+    watchdog.stop();
+    signal.removeEventListener("abort", onAbort);
+    // Closed early (client gone, consumer stopped): make sure the upstream request ends.
+    if (!completed) run.abort();
+  }
+}

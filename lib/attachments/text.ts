@@ -1,0 +1,43 @@
+/**
+ * The text the model reads for a PDF (extracted with unpdf, a serverless build of Mozilla's
+ * PDF.js) or a text-like file (decoded UTF-8), bounded by a character budget.
+ * @module
+ */
+
+/** Text prepared for the model. */
+export interface ModelText {
+  /** At most `maxChars` characters. */
+  text: string;
+  /** Characters before bounding. */
+  totalChars: number;
+  /** Pages (PDF only). */
+  pages?: number;
+  truncated: boolean;
+}
+
+function bound(text: string, maxChars: number): Pick<ModelText, "text" | "truncated"> {
+  if (text.length <= maxChars) return { text, truncated: false };
+  // Cut at a line break near the end when there is one, so the last line is whole.
+  const cut = text.lastIndexOf("\n", maxChars);
+  return { text: text.slice(0, cut > maxChars * 0.8 ? cut : maxChars), truncated: true };
+}
+
+/** A text file's content for the model (a UTF-8 BOM dropped). */
+export function textFileText(bytes: Uint8Array, maxChars: number): ModelText {
+  const text = new TextDecoder("utf-8").decode(bytes).replace(/^\uFEFF/, "");
+  return { ...bound(text, maxChars), totalChars: text.length };
+}
+
+/** A PDF's text for the model, pages separated by blank lines. Throws for a broken PDF. */
+export async function pdfText(bytes: Uint8Array, maxChars: number): Promise<ModelText> {
+  const { extractText, getDocumentProxy } = await import("unpdf");
+  // PDF.js takes ownership of (detaches) the buffer it is given: hand it a copy.
+  const pdf = await getDocumentProxy(bytes.slice());
+  try {
+    const { totalPages, text } = await extractText(pdf, { mergePages: false });
+    const joined = text.map((page) => page.trim()).filter(Boolean).join("\n\n");
+    return { ...bound(joined, maxChars), totalChars: joined.length, pages: totalPages };
+  } finally {
+    await pdf.loadingTask.destroy();
+  }
+}

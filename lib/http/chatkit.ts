@@ -1,0 +1,34 @@
+/**
+ * The HTTP edge of the ChatKit routes: the protocol server's request context from a route's
+ * `ctx`, and its answer (JSON, or a stream of events) written as an HTTP response.
+ * @module
+ */
+import type { ChatKitResult, RequestContext } from "../chatkit/server.ts";
+import { eventJson, toJson } from "../chatkit/json.ts";
+import type { State } from "../state.ts";
+import { jsonResponse } from "./json.ts";
+import { sseResponse } from "./sse.ts";
+
+/** The caller, request id, locale and public origin of a request. */
+export function chatKitContext(ctx: { req: Request; url: URL; state: State }): RequestContext {
+  const out: RequestContext = {
+    owner: ctx.state.owner,
+    requestId: ctx.state.requestId,
+    // The public origin when configured (behind a proxy the request's own may be internal).
+    origin: ctx.state.services.config.auth.baseUrl ?? ctx.url.origin,
+  };
+  const locale = ctx.req.headers.get("accept-language")?.split(",")[0]?.split(";")[0]?.trim();
+  if (locale) out.locale = locale;
+  return out;
+}
+
+/** A protocol value (null keys dropped, protocol §1.4) as a JSON response. */
+export function chatKitJson(value: unknown): Response {
+  return jsonResponse(toJson(value));
+}
+
+/** Writes the server's answer: a JSON body, or an SSE stream of its events. */
+export function chatKitResponse(result: ChatKitResult): Response {
+  if (result.type === "json") return chatKitJson(result.value);
+  return sseResponse(result.events, eventJson);
+}
