@@ -61,6 +61,12 @@ Deno.test({
         equal(q.traceId, request.traceId);
         equal(q.attributes["db.system"], "postgresql");
       }
+      // The model turn has a span of its own in the request's trace, with its tokens.
+      const turn = receiver.spans.find((s) => s.name === "chatkit.turn");
+      ok(turn, "a chatkit.turn span");
+      equal(turn.traceId, request.traceId);
+      equal(turn.attributes["chatkit.turn.outcome"], "completed");
+      equal(turn.attributes["gen_ai.usage.output_tokens"], 6);
       // The model's HTTP call belongs to the same trace (Deno traces fetch itself).
       ok(
         receiver.spans.some((s) =>
