@@ -14,6 +14,7 @@ import { type ClientBuild, readSnapshot } from "./fresh/snapshot.ts";
 import { setBuildId } from "./fresh/runtime.ts";
 import { createHandler } from "./fresh/server.ts";
 import type { Manifest } from "./fresh/types.ts";
+import { edgeMiddleware } from "./http/edge.ts";
 import { log } from "./log.ts";
 import { observeHttp, type RequestFacts } from "./observe/http.ts";
 import { routeMatcher } from "./observe/routes.ts";
@@ -104,10 +105,17 @@ export async function createApp(options: AppOptions): Promise<App> {
         ownerKind: state.user ? "user" : state.owner ? "visitor" : "none",
       };
     };
-    // services.auth.wrap: CORS and security headers on every response.
-    const inner = services.auth.wrap(createHandler<State>(manifest, {
-      state: (req) => {
-        const state: State = { services, requestId: crypto.randomUUID(), owner: "" };
+    const inner = createHandler<State>(manifest, {
+      // Request id, security headers and CORS on every response (lib/http/edge.ts).
+      edge: edgeMiddleware(config, settings),
+      // `owner` and `store` are set by routes/_middleware.ts before any route runs.
+      state: (req, requestId) => {
+        const state: State = {
+          services,
+          requestId: requestId ?? crypto.randomUUID(),
+          owner: "",
+          store: undefined as unknown as State["store"],
+        };
         states.set(req, state);
         return state;
       },
@@ -115,7 +123,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       staticDir: `${ROOT}static`,
       errorResponse: (error, state) => errorResponse(error, state.requestId),
       onInternalError: (error, state) => logInternalError(error, state.requestId),
-    }));
+    });
     const observed = observeHttp(inner, { routeOf: routeMatcher(manifest), factsOf });
     return {
       handler: observed.handler,
