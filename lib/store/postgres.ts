@@ -401,7 +401,6 @@ class PostgresOwnerStore implements OwnerStore {
       const threads = await tx`update threads set owner_id = ${newOwner} where owner_id = ${from}`;
       await tx`update thread_items set owner_id = ${newOwner} where owner_id = ${from}`;
       await tx`update item_feedback set owner_id = ${newOwner} where owner_id = ${from}`;
-      // Attachment chunks have no owner of their own (0005): they move with their attachment.
       await tx`update attachments set owner_id = ${newOwner} where owner_id = ${from}`;
       return threads.count;
     });
