@@ -131,8 +131,6 @@ export class TurnConverter {
   #workflow: OpenWorkflow | null = null;
   /** Provider ids of model messages already sent (so a final copy is not sent twice). */
   #sent = new Set<string>();
-  /** Number of assistant messages completed. */
-  messages = 0;
 
   constructor(threadId: string) {
     this.#threadId = threadId;
@@ -188,11 +186,6 @@ export class TurnConverter {
   /** Events that end the turn normally: any open message and workflow are finished. */
   finish(): ThreadStreamEvent[] {
     return [...this.#closeMessage(), ...this.#closeWorkflow()];
-  }
-
-  /** Whether a message is being streamed (added, not yet done). */
-  get streaming(): boolean {
-    return this.#message !== null;
   }
 
   #delta(delta: string, providerId: string | undefined): ThreadStreamEvent[] {
@@ -254,7 +247,6 @@ export class TurnConverter {
       content: [{ type: "output_text", text, annotations }],
     };
     if (providerId) this.#sent.add(providerId);
-    this.messages++;
     out.push({ type: "thread.item.done", item });
     return out;
   }
@@ -273,7 +265,6 @@ export class TurnConverter {
       text: final?.text ?? open.text,
       annotations: final?.annotations ?? [],
     };
-    this.messages++;
     return [
       {
         type: "thread.item.updated",
