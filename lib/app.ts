@@ -132,7 +132,10 @@ export async function createApp(options: AppOptions): Promise<App> {
       handler: observed.handler,
       cutStreams: observed.cutStreams,
       services,
-      close: () => options.database ? Promise.resolve() : opened.close(),
+      close: () => {
+        services.attachments.close();
+        return options.database ? Promise.resolve() : opened.close();
+      },
     };
   } catch (error) {
     if (!options.database) await opened.close();

@@ -6,33 +6,12 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { createRequest, type Harness, startHarness, userInput } from "./chatkit_helpers.ts";
+import { uploadTwoPhase } from "./attachments_helpers.ts";
+import { createRequest, startHarness, userInput } from "./chatkit_helpers.ts";
 import { dbTest } from "./support/db.ts";
 import { type FakeUserPart, userParts } from "./support/fake_openai.ts";
 import { makeImage, makePdf } from "./support/files.ts";
 import { imageSize } from "../lib/attachments/image.ts";
-
-/** A two-phase upload as the ChatKit component makes it; returns the attachment. */
-export async function uploadTwoPhase(
-  h: Harness,
-  name: string,
-  mime: string,
-  bytes: Uint8Array,
-): Promise<{ id: string; type: string; preview_url?: string; mime_type: string }> {
-  const created = await h.json<{ id: string; upload_descriptor: { url: string; method: string } }>({
-    type: "attachments.create",
-    params: { name, size: bytes.byteLength, mime_type: mime },
-  });
-  const form = new FormData();
-  form.append("file", new File([bytes as BlobPart], name, { type: mime }));
-  const res = await h.fetch(created.upload_descriptor.url, {
-    method: created.upload_descriptor.method,
-    body: form,
-  });
-  const text = await res.text();
-  assert.equal(res.status, 200, `upload of ${name}: ${text}`);
-  return JSON.parse(text);
-}
 
 function decode(dataUrl: string): { mime: string; bytes: Uint8Array } {
   const [head, data] = dataUrl.split(",");
@@ -47,70 +26,73 @@ function allText(parts: FakeUserPart[]): string {
 }
 
 for (const api of ["responses", "chat_completions"] as const) {
-  dbTest(`attachments (${api}) - image, PDF and text reach the model, and stay in the history`, async (db) => {
-    const h = await startHarness(db, {
-      env: { OPENAI_API: api },
-      settings: { agent: { attachments: { image: { maxEdge: 512 } } } },
-    });
-    try {
-      const png = await uploadTwoPhase(h, "chart.png", "image/png", await makeImage(1024, 256));
-      const pdf = await uploadTwoPhase(
-        h,
-        "spec.pdf",
-        "application/pdf",
-        makePdf("The maximum speed is 42 knots"),
-      );
-      const ts = await uploadTwoPhase(
-        h,
-        "main.ts",
-        "video/mp2t",
-        new TextEncoder().encode("export const greeting = 'hello attachments';\n"),
-      );
-      assert.equal(ts.mime_type, "text/typescript", "the .ts file is text, not video");
-      const events = await h.stream(
-        createRequest("What do these say?", { attachments: [png.id, pdf.id, ts.id] }),
-      );
-      const created = events.find((e) => e.type === "thread.created");
-      assert.ok(created?.type === "thread.created");
-      const first = h.fake.replyRequests().at(-1)!;
-      assert.equal(first.api, api);
-      const [message] = userParts(first.body).slice(-1);
-
-      const image = message.find((p) => p.kind === "image");
-      assert.ok(image?.url, "an image part");
-      const decoded = decode(image.url);
-      assert.equal(decoded.mime, "image/png");
-      assert.deepEqual(imageSize(decoded.bytes, "image/png"), { width: 512, height: 128 });
-
-      if (api === "responses") {
-        const file = message.find((p) => p.kind === "file");
-        assert.equal(file?.filename, "spec.pdf");
-        assert.equal(decode(file!.data!).mime, "application/pdf");
-      } else {
-        assert.match(allText(message), /The maximum speed is 42 knots/);
-        assert.ok(!message.some((p) => p.kind === "file"), "no file part on Chat Completions");
-      }
-      assert.match(allText(message), /export const greeting = 'hello attachments';/);
-      assert.match(allText(message), /What do these say\?/);
-
-      // The follow-up turn still carries all three.
-      await h.stream({
-        type: "threads.add_user_message",
-        params: { thread_id: created.thread.id, input: userInput("And the speed?") },
+  dbTest(
+    `attachments (${api}) - image, PDF and text reach the model, and stay in the history`,
+    async (db) => {
+      const h = await startHarness(db, {
+        env: { OPENAI_API: api },
+        settings: { agent: { attachments: { image: { maxEdge: 512 } } } },
       });
-      const second = userParts(h.fake.replyRequests().at(-1)!.body);
-      assert.equal(second.length, 2, "both user messages");
-      assert.ok(second[0].some((p) => p.kind === "image"), "the image is still there");
-      assert.match(
-        allText(second[0]) + second[0].map((p) => p.filename ?? "").join(),
-        api === "responses" ? /spec\.pdf/ : /42 knots/,
-      );
-      assert.match(allText(second[0]), /hello attachments/);
-      assert.match(allText(second[1]), /And the speed\?/);
-    } finally {
-      await h.close();
-    }
-  });
+      try {
+        const png = await uploadTwoPhase(h, "chart.png", "image/png", await makeImage(1024, 256));
+        const pdf = await uploadTwoPhase(
+          h,
+          "spec.pdf",
+          "application/pdf",
+          makePdf("The maximum speed is 42 knots"),
+        );
+        const ts = await uploadTwoPhase(
+          h,
+          "main.ts",
+          "video/mp2t",
+          new TextEncoder().encode("export const greeting = 'hello attachments';\n"),
+        );
+        assert.equal(ts.mime_type, "text/typescript", "the .ts file is text, not video");
+        const events = await h.stream(
+          createRequest("What do these say?", { attachments: [png.id, pdf.id, ts.id] }),
+        );
+        const created = events.find((e) => e.type === "thread.created");
+        assert.ok(created?.type === "thread.created");
+        const first = h.fake.replyRequests().at(-1)!;
+        assert.equal(first.api, api);
+        const [message] = userParts(first.body).slice(-1);
+
+        const image = message.find((p) => p.kind === "image");
+        assert.ok(image?.url, "an image part");
+        const decoded = decode(image.url);
+        assert.equal(decoded.mime, "image/png");
+        assert.deepEqual(imageSize(decoded.bytes, "image/png"), { width: 512, height: 128 });
+
+        if (api === "responses") {
+          const file = message.find((p) => p.kind === "file");
+          assert.equal(file?.filename, "spec.pdf");
+          assert.equal(decode(file!.data!).mime, "application/pdf");
+        } else {
+          assert.match(allText(message), /The maximum speed is 42 knots/);
+          assert.ok(!message.some((p) => p.kind === "file"), "no file part on Chat Completions");
+        }
+        assert.match(allText(message), /export const greeting = 'hello attachments';/);
+        assert.match(allText(message), /What do these say\?/);
+
+        // The follow-up turn still carries all three.
+        await h.stream({
+          type: "threads.add_user_message",
+          params: { thread_id: created.thread.id, input: userInput("And the speed?") },
+        });
+        const second = userParts(h.fake.replyRequests().at(-1)!.body);
+        assert.equal(second.length, 2, "both user messages");
+        assert.ok(second[0].some((p) => p.kind === "image"), "the image is still there");
+        assert.match(
+          allText(second[0]) + second[0].map((p) => p.filename ?? "").join(),
+          api === "responses" ? /spec\.pdf/ : /42 knots/,
+        );
+        assert.match(allText(second[0]), /hello attachments/);
+        assert.match(allText(second[1]), /And the speed\?/);
+      } finally {
+        await h.close();
+      }
+    },
+  );
 }
 
 dbTest("attachments - a model without vision gets a note instead of the image", async (db) => {

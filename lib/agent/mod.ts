@@ -7,6 +7,7 @@
  * configured provider.
  * @module
  */
+import type { AttachmentService } from "../attachments/service.ts";
 import {
   Agent,
   getDefaultModelSettings,
@@ -39,6 +40,8 @@ export interface ResponderDeps {
   sql: Sql;
   /** Steps run before each model call (e.g. knowledge retrieval), concurrently with history. */
   steps?: PreModelStep[];
+  /** Attachments as model input (images, PDFs, text files); unset: named only. */
+  attachments?: AttachmentService;
 }
 
 /** Builds the responder; without a provider, one that answers every turn with what to set. */
@@ -94,5 +97,6 @@ export function createResponder(
     settings,
     sql: deps.sql,
     steps: deps.steps ?? [],
+    ...(deps.attachments ? { attachments: deps.attachments } : {}),
   });
 }
