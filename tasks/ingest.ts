@@ -17,6 +17,7 @@ import { DataDirLockedError } from "../lib/db/lock.ts";
 import { MigrationError } from "../lib/db/migrate.ts";
 import { EmbeddingClient, EmbeddingError, resolveEmbeddings } from "../lib/knowledge/embeddings.ts";
 import { openKnowledgeWriter } from "../lib/knowledge/writer.ts";
+import { RemoteIngestError } from "../lib/knowledge/remote.ts";
 import {
   KnowledgeSettingsError,
   type KnowledgeSettingsInput,
@@ -191,7 +192,8 @@ try {
     error instanceof UsageError || error instanceof ConfigError ||
     error instanceof MigrationError ||
     error instanceof KnowledgeSettingsError || error instanceof DataDirLockedError ||
-    error instanceof EmbeddingError || error instanceof IngestInputError
+    error instanceof EmbeddingError || error instanceof IngestInputError ||
+    error instanceof RemoteIngestError
   ) {
     console.error(`error: ${error.message}`);
     if (error instanceof UsageError) console.error(USAGE);
