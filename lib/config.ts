@@ -21,6 +21,8 @@ export interface Config {
   databasePoolSize: number;
   /** `DATABASE_CA_CERT` (or libpq's `PGSSLROOTCERT`): PEM text or file of the server's CA. */
   databaseCaCert?: string;
+  /** `METRICS_TOKEN`: the Bearer token `GET /metrics` requires (unset → not served). */
+  metricsToken?: string;
   /** `DATA_DIR`: where the embedded database and generated development secrets live. */
   dataDir: string;
   /** `BETTER_AUTH_SECRET`: signs session and visitor cookies (generated in development). */
@@ -162,6 +164,7 @@ const schema = {
   DATABASE_POOL_SIZE: optional(integer(1, 100)),
   DATABASE_CA_CERT: optional(z.string().min(1)),
   PGSSLROOTCERT: optional(z.string().min(1)),
+  METRICS_TOKEN: optional(z.string().min(16, "expected at least 16 characters")),
   DATA_DIR: optional(z.string().min(1)),
   BETTER_AUTH_SECRET: optional(z.string().min(32, "expected at least 32 characters")),
   OPENAI_API_KEY: optional(z.string().trim().min(1)),
@@ -235,6 +238,7 @@ export function loadConfig(env: Record<string, string | undefined>, mode: Mode):
     databaseUrl: v.DATABASE_URL,
     databasePoolSize: v.DATABASE_POOL_SIZE ?? 10,
     databaseCaCert: v.DATABASE_CA_CERT ?? v.PGSSLROOTCERT,
+    metricsToken: v.METRICS_TOKEN,
     dataDir: v.DATA_DIR ?? ".data",
     secret: v.BETTER_AUTH_SECRET,
     llm: {
