@@ -3,6 +3,7 @@
  * graceful shutdown. `main.ts`, `dev.ts`, the tests and the benchmarks all start it here.
  * @module
  */
+import { writeIngestEndpoint } from "./knowledge/remote.ts";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { type Config, ConfigError } from "./config.ts";
@@ -164,6 +165,11 @@ export async function serve(options: AppOptions & { quiet?: boolean }): Promise<
   const address = server.addr as Deno.NetAddr;
   const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
   const url = `http://${host === "0.0.0.0" ? "localhost" : host}:${address.port}`;
+  // The embedded database is this process's alone: `deno task ingest` writes through us then.
+  const ingest = app.services.db.kind === "embedded" && !options.database
+    ? await writeIngestEndpoint(options.config.dataDir, url)
+    : null;
+  if (ingest) app.services.knowledge.ingestToken = ingest.token;
   if (!options.quiet) {
     log.info("listening", { url, mode: options.config.mode, database: app.services.db.kind });
   }
@@ -192,6 +198,7 @@ export async function serve(options: AppOptions & { quiet?: boolean }): Promise<
           ]);
           clearTimeout(cutTimer);
         }
+        await ingest?.remove();
         await app.close();
       })();
       return stopping;

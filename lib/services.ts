@@ -9,6 +9,7 @@ import { ChatKitServer } from "./chatkit/server.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/mod.ts";
 import { RateLimiter } from "./http/rate_limit.ts";
+import { createKnowledge, type KnowledgeService } from "./knowledge/service.ts";
 import type { Settings } from "./settings.ts";
 import { PostgresStore, type Store } from "./store/mod.ts";
 
@@ -27,6 +28,8 @@ export interface Services {
   auth: AuthService;
   /** Limits on model turns per owner and client address (lib/http/rate_limit.ts). */
   limiter: RateLimiter;
+  /** The site's knowledge base: retrieval for turns, ingestion endpoint (lib/knowledge). */
+  knowledge: KnowledgeService;
 }
 
 /** Builds the services from the parsed environment, the settings and the open database. */
@@ -35,10 +38,17 @@ export function createServices(
   settings: Settings,
   db: Database,
 ): Promise<Services> {
-  const responder = createResponder(config, settings.agent, { sql: db.sql });
+  const knowledge = createKnowledge(config, settings.knowledge, db.sql);
+  const responder = createResponder(config, settings.agent, {
+    sql: db.sql,
+    steps: knowledge.steps,
+    tools: knowledge.tools,
+    instructions: knowledge.instructions,
+    finalize: knowledge.annotate,
+  });
   const store = new PostgresStore(db.sql);
   const chatkit = new ChatKitServer({ limits: settings.limits, responder });
   const auth = new AuthService(config, settings, db, store);
   const limiter = new RateLimiter(db.sql, settings.rateLimit);
-  return Promise.resolve({ config, settings, db, store, chatkit, auth, limiter });
+  return Promise.resolve({ config, settings, db, store, chatkit, auth, limiter, knowledge });
 }

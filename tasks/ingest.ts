@@ -20,7 +20,6 @@ import { openKnowledgeWriter } from "../lib/knowledge/writer.ts";
 import { RemoteIngestError } from "../lib/knowledge/remote.ts";
 import {
   KnowledgeSettingsError,
-  type KnowledgeSettingsInput,
   type KnowledgeSourceSetting,
   resolveKnowledgeSettings,
 } from "../lib/knowledge/settings.ts";
@@ -100,8 +99,7 @@ function summary(r: SyncReport): string {
 async function main(): Promise<number> {
   const args = parseArgs(Deno.args);
   const config = loadConfig(Deno.env.toObject(), "development");
-  const input = (settingsFile as { knowledge?: KnowledgeSettingsInput }).knowledge;
-  const settings = resolveKnowledgeSettings(input);
+  const settings = resolveKnowledgeSettings(settingsFile.knowledge);
   const writer = await openKnowledgeWriter(config, settings);
   try {
     if (args.list) {

@@ -168,7 +168,10 @@ knowledgeTest(
       h.fake.enqueue({ text: "Use one of your recovery codes [1]." });
       await h.stream(addMessageRequest(threadId, "And what if I lose my phone?"));
       const system = lastSystem(h);
-      // "lose my phone" alone is vague; with the previous question the recovery codes come first.
+      // "lose my phone" alone is vague (syncing ranks first); with the previous question the
+      // recovery codes come first.
+      const alone = await h.app.services.knowledge.search.search("And what if I lose my phone?");
+      equal(alone.passages[0].headingPath, "Getting started with Lumen › Sign in to sync");
       ok(
         /SOURCE \[1\] \(Account security › Two-factor authentication › Recovery codes\)/.test(
           system,

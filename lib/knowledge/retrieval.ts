@@ -94,10 +94,18 @@ export class KnowledgeRetrieval implements PreModelStep {
     if (!input) return undefined;
     const question = userMessageText(input).trim();
     if (!question) return undefined;
-    const previous = await previousQuestion(context, input);
-    const pageUrl = this.pageUrlOf?.(context, input);
-    const passages = await this.find(question, previous, pageUrl, context.signal);
-    if (!passages.length && !await this.search.hasDocuments()) return undefined;
+    let passages: Passage[];
+    try {
+      const previous = await previousQuestion(context, input);
+      const pageUrl = this.pageUrlOf?.(context, input);
+      passages = await this.find(question, previous, pageUrl, context.signal);
+      if (!passages.length && !await this.search.hasDocuments()) return undefined;
+    } catch (error) {
+      if (context.signal.aborted) throw error;
+      // A failed search must not fail the turn: the model answers without sources.
+      context.log.warn("knowledge: retrieval failed", { error });
+      return undefined;
+    }
     const numbered = remember(context, passages);
     const text = sourcesInstructions(numbered, sourcesOfTurn(context), this.settings);
     context.log.debug("knowledge: retrieved", { passages: passages.length });

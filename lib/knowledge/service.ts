@@ -20,11 +20,7 @@ import {
   toolModeInstructions,
 } from "./retrieval.ts";
 import { KnowledgeSearch } from "./search.ts";
-import {
-  type KnowledgeSettings,
-  type KnowledgeSettingsInput,
-  resolveKnowledgeSettings,
-} from "./settings.ts";
+import type { KnowledgeSettings } from "./settings.ts";
 import { KnowledgeStore } from "./store.ts";
 
 /** The app's knowledge service. */
@@ -47,11 +43,10 @@ export interface KnowledgeService {
 /** Builds the service from the environment and the `knowledge` settings. */
 export function createKnowledge(
   config: Pick<Config, "embedding" | "llm">,
-  input: KnowledgeSettingsInput | undefined,
+  settings: KnowledgeSettings,
   sql: Sql,
   options: { pageUrlOf?: PageUrlOf } = {},
 ): KnowledgeService {
-  const settings = resolveKnowledgeSettings(input);
   const store = new KnowledgeStore(sql, settings.language);
   const embedding = resolveEmbeddings(config.embedding, config.llm);
   // Questions are embedded one at a time: retry quickly, the turn falls back to full text.
