@@ -8,7 +8,7 @@ import { AuthService } from "./auth/mod.ts";
 import { ChatKitServer } from "./chatkit/server.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/mod.ts";
-import { RateLimiter, rateLimitsOf } from "./http/rate_limit.ts";
+import { RateLimiter } from "./http/rate_limit.ts";
 import type { Settings } from "./settings.ts";
 import { PostgresStore, type Store } from "./store/mod.ts";
 
@@ -39,6 +39,6 @@ export function createServices(
   const store = new PostgresStore(db.sql);
   const chatkit = new ChatKitServer({ limits: settings.limits, responder });
   const auth = new AuthService(config, settings, db, store);
-  const limiter = new RateLimiter(db.sql, rateLimitsOf(settings.rateLimit, config.rateLimit));
+  const limiter = new RateLimiter(db.sql, settings.rateLimit);
   return Promise.resolve({ config, settings, db, store, chatkit, auth, limiter });
 }
