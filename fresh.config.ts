@@ -94,6 +94,31 @@ export default defineConfig({
     perAddressPerMinute: 300,
     perAddressPerDay: 5000,
   },
+  knowledge: {
+    // What `deno task ingest` reads with no argument: folders/files (with the public URL they are
+    // published at, for citations) and page or sitemap URLs, e.g.
+    // [{ path: "docs/", baseUrl: "https://docs.example.com/" }, "https://example.com/sitemap.xml"]
+    sources: [],
+    // "always": search before every model call and give the passages as numbered sources;
+    // "tool": a search_knowledge tool the model may call instead; "off": no retrieval.
+    // With nothing ingested the assistant behaves as if this section were not there.
+    mode: "always",
+    // Passages per turn, and the most characters of them.
+    topK: 5,
+    maxChars: 6000,
+    // Least cosine similarity for a passage found by vector search alone (full-text matches
+    // always count); 0.3 suits OpenAI's text-embedding-3 models.
+    minSimilarity: 0.3,
+    // Tell the model to answer only from the sources (and attached files), else to say it does
+    // not know.
+    answerOnlyFromSources: true,
+    // Postgres text-search configuration: "english", "simple" (no stemming), "german", …
+    language: "english",
+    // Sections longer than maxChars are cut at paragraphs; overlapChars are repeated.
+    chunk: { maxChars: 1200, overlapChars: 150 },
+    // URL sources: pages fetched at once, time and size limits, other hosts a sitemap may list.
+    fetch: { concurrency: 4, timeoutMs: 15_000, maxBytes: 5 * 1024 * 1024, allowedHosts: [] },
+  },
   chatkit: {
     // OpenAI's ChatKit web component. Without access to it (offline, CSP, blocked), the widget
     // uses its built-in client, which speaks the same protocol to /chatkit.

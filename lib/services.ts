@@ -11,6 +11,7 @@ import { ChatKitServer } from "./chatkit/server.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/mod.ts";
 import { RateLimiter } from "./http/rate_limit.ts";
+import { createKnowledge, type KnowledgeService } from "./knowledge/service.ts";
 import type { Settings } from "./settings.ts";
 import { PostgresStore, type Store } from "./store/mod.ts";
 
@@ -31,6 +32,8 @@ export interface Services {
   limiter: RateLimiter;
   /** Uploads, previews, quotas and the sweep of unused uploads (lib/attachments). */
   attachments: AttachmentService;
+  /** The site's knowledge base: retrieval for turns, ingestion endpoint (lib/knowledge). */
+  knowledge: KnowledgeService;
 }
 
 /** Builds the services from the parsed environment, the settings and the open database. */
@@ -54,7 +57,15 @@ export function createServices(
   });
   // Unused uploads older than the limit go now (boot) and then periodically.
   attachments.startSweeping();
-  const responder = createResponder(config, settings.agent, { sql: db.sql, attachments });
+  const knowledge = createKnowledge(config, settings.knowledge, db.sql);
+  const responder = createResponder(config, settings.agent, {
+    sql: db.sql,
+    steps: knowledge.steps,
+    tools: knowledge.tools,
+    instructions: knowledge.instructions,
+    finalize: knowledge.annotate,
+    attachments,
+  });
   const store = new PostgresStore(db.sql);
   const chatkit = new ChatKitServer({
     limits: {
@@ -65,5 +76,15 @@ export function createServices(
   });
   const auth = new AuthService(config, settings, db, store);
   const limiter = new RateLimiter(db.sql, settings.rateLimit);
-  return Promise.resolve({ config, settings, db, store, chatkit, auth, limiter, attachments });
+  return Promise.resolve({
+    config,
+    settings,
+    db,
+    store,
+    chatkit,
+    auth,
+    limiter,
+    knowledge,
+    attachments,
+  });
 }
