@@ -24,6 +24,8 @@ export interface StoredAttachment {
   attachment: Attachment;
   size: number;
   uploaded: boolean;
+  /** A message refers to it: it cannot be moved, replaced or deleted on its own. */
+  referenced: boolean;
 }
 
 /** Kind of item feedback. */
@@ -89,26 +91,22 @@ export interface OwnerStore {
     kind: FeedbackKind,
   ): Promise<number>;
 
-  /** Inserts or updates attachment metadata. */
+  /**
+   * Inserts or updates attachment metadata; with `bytes`, also stores them as an upload
+   * (unchecked: uploads from clients go through lib/attachments/service.ts).
+   */
   saveAttachment(
     attachment: Attachment,
     size: number,
     bytes?: Uint8Array,
   ): Promise<void>;
+  /** Bytes the owner's attachments hold (the storage quota adds these up). */
+  attachmentBytesUsed(): Promise<number>;
   /** Attachment metadata, or `null`. */
   loadAttachment(attachmentId: string): Promise<StoredAttachment | null>;
   /** Attachment metadata of several ids (missing ones absent), in the given order. */
   loadAttachments(attachmentIds: string[]): Promise<StoredAttachment[]>;
-  /** Stores uploaded bytes, drops the upload descriptor. Returns the updated attachment or `null`. */
-  storeAttachmentBytes(
-    attachmentId: string,
-    bytes: Uint8Array,
-  ): Promise<Attachment | null>;
-  /** The uploaded bytes with their MIME type, or `null` (unknown, foreign or not uploaded). */
-  loadAttachmentBytes(
-    attachmentId: string,
-  ): Promise<{ bytes: Uint8Array; mimeType: string } | null>;
-  /** Deletes an attachment (metadata and bytes). Returns whether it existed. */
+  /** Deletes an attachment no message uses. false when unknown; 409 when a message uses it. */
   deleteAttachment(attachmentId: string): Promise<boolean>;
 
   /**
