@@ -25,7 +25,6 @@ import {
   visitorOwner,
 } from "./identity.ts";
 
-
 /** Sign-in providers other than email + password that are configured. */
 export type SocialProvider = "github" | "google";
 
