@@ -10,9 +10,13 @@ import { newAttachmentId } from "../chatkit/ids.ts";
 import type { Attachment } from "../chatkit/types.ts";
 import type { Sql } from "../db/mod.ts";
 import { log } from "../log.ts";
+import type { PreviewSigner } from "./present.ts";
 import type { AttachmentProcessor } from "./processor.ts";
 import type { AttachmentModelSettings, AttachmentStorageSettings } from "./settings.ts";
+import { clientAttachment } from "./mime.ts";
 import { type DetectedType, detectType, expectedType, inlineSafe } from "./sniff.ts";
+
+export { clientAttachment };
 import { signAttachmentUrl, verifyAttachmentSignature } from "./signed_url.ts";
 import {
   AttachmentBytes,
@@ -26,29 +30,6 @@ import {
 export interface UploadLimits {
   maxAttachmentBytes: number;
   attachmentMimeTypes: string[];
-}
-
-/**
- * The attachment as the client sees it: raster images are `image`s with a preview URL (signed
- * per owner when sent, see {@link AttachmentService.withSignedPreviews}); everything else,
- * SVG included, is a `file`.
- */
-export function clientAttachment(
-  id: string,
-  name: string,
-  type: DetectedType,
-  origin: string,
-): Attachment {
-  if (type.kind === "image" && inlineSafe(type.mime)) {
-    return {
-      type: "image",
-      id,
-      name,
-      mime_type: type.mime,
-      preview_url: `${origin}/chatkit/preview/${id}`,
-    };
-  }
-  return { type: "file", id, name, mime_type: type.mime };
 }
 
 /** Everything the service needs. */
@@ -257,6 +238,11 @@ export class AttachmentService {
       owner,
       ttlSeconds: this.storage.previewUrlSeconds,
     });
+  }
+
+  /** Signs the preview URLs of an owner's images (for `present.ts`). */
+  signer(owner: string, origin: string): PreviewSigner {
+    return (attachmentId) => this.previewUrl(owner, attachmentId, origin);
   }
 
   /** Attachments with fresh signed preview URLs (what is sent to a client). */
