@@ -26,7 +26,7 @@ import {
   type ChatKitSettingsInput,
   DEFAULT_CHATKIT_SETTINGS,
   resolveChatKitSettings,
-} from "./chatkit_client/settings.ts";
+} from "../components/chat/settings.ts";
 import type { Config } from "./config.ts";
 import {
   DEFAULT_KNOWLEDGE_SETTINGS,

@@ -21,7 +21,7 @@ import {
   type OwnerStore,
   type Store,
   type StoredAttachment,
-} from "./mod.ts";
+} from "./contract.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnySql = Sql<any>;
@@ -327,7 +327,8 @@ class PostgresOwnerStore implements OwnerStore {
         where item_feedback.owner_id = excluded.owner_id
         returning 1
       )
-      select (select count(*) from matched)::int as n, (select count(*) from ins)::int as written`;
+      -- \`ins\` runs whether or not it is read (a data-modifying WITH always does).
+      select (select count(*) from matched)::int as n`;
     return rows[0].n;
   }
 
