@@ -26,8 +26,14 @@ import {
   type ChatKitSettingsInput,
   DEFAULT_CHATKIT_SETTINGS,
   resolveChatKitSettings,
-} from "./chatkit_client/settings.ts";
+} from "../components/chat/settings.ts";
 import type { Config } from "./config.ts";
+import {
+  DEFAULT_KNOWLEDGE_SETTINGS,
+  type KnowledgeSettings,
+  type KnowledgeSettingsInput,
+  resolveKnowledgeSettings,
+} from "./knowledge/settings.ts";
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings, rateLimitsOf } from "./http/rate_limit.ts";
 
 /** The site's name and description. */
@@ -51,6 +57,8 @@ export interface SettingsInput {
   auth?: AuthSettings;
   /** Limits on model turns, per owner and per client address (env variables override them). */
   rateLimit?: Partial<RateLimitSettings>;
+  /** The knowledge base: sources to ingest, chunking, retrieval (see `lib/knowledge/settings.ts`). */
+  knowledge?: KnowledgeSettingsInput;
 }
 
 /** The app's settings with every default filled in (`services.settings`). */
@@ -62,6 +70,7 @@ export interface Settings {
   auth: ResolvedAuthSettings;
   /** With the environment's overrides applied. */
   rateLimit: RateLimitSettings;
+  knowledge: KnowledgeSettings;
 }
 
 /** Every default (but `site`, which `fresh.config.ts` must give). */
@@ -71,6 +80,7 @@ export const DEFAULT_SETTINGS: Omit<Settings, "site"> = {
   chatkit: DEFAULT_CHATKIT_SETTINGS,
   auth: DEFAULT_AUTH_SETTINGS,
   rateLimit: DEFAULT_RATE_LIMITS,
+  knowledge: DEFAULT_KNOWLEDGE_SETTINGS,
 };
 
 /**
@@ -89,6 +99,7 @@ export function resolveSettings(
     chatkit: resolveChatKitSettings(input.chatkit),
     auth: { ...d.auth, ...defined(input.auth) },
     rateLimit: rateLimitsOf(input.rateLimit, env.rateLimit),
+    knowledge: resolveKnowledgeSettings(input.knowledge),
   };
 }
 
