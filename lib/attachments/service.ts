@@ -11,7 +11,9 @@ import type { Attachment } from "../chatkit/types.ts";
 import type { Sql } from "../db/mod.ts";
 import { log } from "../log.ts";
 import type { PreviewSigner } from "./present.ts";
+import type { Prepared } from "./prepare.ts";
 import type { AttachmentProcessor } from "./processor.ts";
+import { textFileText } from "./text.ts";
 import type { AttachmentModelSettings, AttachmentStorageSettings } from "./settings.ts";
 import { clientAttachment } from "./mime.ts";
 import { type DetectedType, detectType, expectedType, inlineSafe } from "./sniff.ts";
@@ -41,6 +43,11 @@ export interface AttachmentServiceOptions {
   processor: AttachmentProcessor;
   /** Signs preview URLs (the app's secret). */
   secret: string;
+}
+
+function textPrepared(bytes: Uint8Array, maxChars: number): Prepared {
+  const { text, totalChars } = textFileText(bytes, maxChars);
+  return { text, textTotal: totalChars };
 }
 
 /** Attachment operations for every owner. */
@@ -183,13 +190,16 @@ export class AttachmentService {
     type: DetectedType,
   ): Promise<ModelInfo> {
     const running = (async () => {
-      const prepared = await this.#processor.prepare({
-        bytes,
-        mime: type.mime,
-        kind: type.kind,
-        imageBudget: this.model.image,
-        maxTextChars: this.model.maxTextChars,
-      });
+      // Text files are cheap once bounded: prepared here, without a copy to the worker.
+      const prepared = type.kind === "text"
+        ? textPrepared(bytes, this.model.maxTextChars)
+        : await this.#processor.prepare({
+          bytes,
+          mime: type.mime,
+          kind: type.kind,
+          imageBudget: this.model.image,
+          maxTextChars: this.model.maxTextChars,
+        });
       const info: ModelInfo = {};
       if (prepared.text !== undefined) info.text = prepared.text;
       if (prepared.textTotal !== undefined) info.textTotal = prepared.textTotal;
