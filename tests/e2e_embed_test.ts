@@ -7,7 +7,7 @@ import { deepEqual, equal, ok } from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { CHROMIUM_MISSING_REASON, CHROMIUM_PATH, screenshot } from "./support/browser.ts";
 import { sendMessage, startChatApp, waitIdle } from "./support/chat_widget.ts";
-import { blockChatKit } from "./support/chatkit_stub.ts";
+import { blockChatKit, serveChatKitStub } from "./support/chatkit_stub.ts";
 import { testDatabase } from "./support/db.ts";
 import { launchWithoutThirdPartyCookies, startHostSite } from "./support/embed_host.ts";
 import { SCRIPT_URL } from "./support/chat_widget.ts";
@@ -173,6 +173,48 @@ embedTest(
       where thread_id = ${threadId} and owner_id = ${owner.owner_id} and type = 'user_message'`;
       equal(count.n, 2, "the second message went into the same thread, as the account");
       deepEqual(errors, []);
+    } finally {
+      await browser.close();
+      await chat.close();
+      await host.close();
+    }
+  },
+);
+
+embedTest(
+  "with a domain key, ChatKit's web component mounts in the shadow root and talks as the embed",
+  async () => {
+    const host = startHostSite();
+    const chat = await startChatApp(await testDatabase("pglite"), {
+      env: { ALLOWED_ORIGINS: host.origin, CHATKIT_DOMAIN_KEY: "domain_pk_embed_test" },
+    });
+    const browser = await launchWithoutThirdPartyCookies();
+    try {
+      host.setScript(`${chat.app.url}/embed.js`);
+      const page = await browser.context.newPage();
+      await serveChatKitStub(page, SCRIPT_URL);
+      await page.goto(host.url("/docs/chatkit"));
+      await (await launcher(page)).click();
+      await page.locator("deno-chatkit openai-chatkit[data-stub=true]").waitFor();
+      const probe = await page.evaluate(() => {
+        const root = document.querySelector("deno-chatkit")!.shadowRoot!;
+        const el = root.querySelector("openai-chatkit") as HTMLElement & {
+          probe(): Promise<unknown>;
+        };
+        return el.probe();
+      }) as { status: number; credentials: string; headers: Record<string, string> };
+      equal(probe.status, 200, JSON.stringify(probe));
+      equal(probe.credentials, "omit", "no cookies");
+      ok(probe.headers.authorization?.startsWith("Bearer ckv1."), "the visitor token as Bearer");
+      equal(probe.headers["x-chatkit-page-url"], `${host.origin}/docs/chatkit`);
+      const options = await page.evaluate(() =>
+        (globalThis as unknown as {
+          __chatkitStub: { options: { api: { url: string; domainKey: string } } };
+        })
+          .__chatkitStub.options
+      );
+      equal(options.api.url, `${chat.app.url}/chatkit`, "absolute endpoint");
+      equal(options.api.domainKey, "domain_pk_embed_test");
     } finally {
       await browser.close();
       await chat.close();
