@@ -20,6 +20,7 @@ import * as $15 from "./routes/embed/signout.ts";
 import * as $16 from "./routes/embed/token.ts";
 import * as $17 from "./routes/health.ts";
 import * as $18 from "./routes/index.tsx";
+import * as $19 from "./routes/metrics.ts";
 import * as $island0 from "./islands/ChatWidget.tsx";
 import * as $island1 from "./islands/EmbedSignIn.tsx";
 
@@ -46,6 +47,7 @@ const manifest = {
     "./routes/embed/token.ts": $16,
     "./routes/health.ts": $17,
     "./routes/index.tsx": $18,
+    "./routes/metrics.ts": $19,
   },
   islands: {
     "./islands/ChatWidget.tsx": $island0,

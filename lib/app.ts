@@ -14,7 +14,10 @@ import { type ClientBuild, readSnapshot } from "./fresh/snapshot.ts";
 import { setBuildId } from "./fresh/runtime.ts";
 import { createHandler } from "./fresh/server.ts";
 import type { Manifest } from "./fresh/types.ts";
+import { edgeMiddleware } from "./http/edge.ts";
 import { log } from "./log.ts";
+import { observeHttp, type RequestFacts } from "./observe/http.ts";
+import { routeMatcher } from "./observe/routes.ts";
 import { createServices, type Services } from "./services.ts";
 import type { Settings } from "./settings.ts";
 import type { State } from "./state.ts";
@@ -34,6 +37,8 @@ export interface AppOptions {
 export interface App {
   handler: (req: Request, info?: Deno.ServeHandlerInfo) => Promise<Response>;
   services: Services;
+  /** Cancels the streaming responses still open (each saves what it had written). */
+  cutStreams(): Promise<void>;
   /** Closes the database if the app opened it. */
   close(): Promise<void>;
 }
@@ -90,16 +95,39 @@ export async function createApp(options: AppOptions): Promise<App> {
     const applied = await runMigrations(db.sql, await readMigrations(MIGRATIONS_DIR));
     if (applied.length > 0) log.info("migrations applied", { applied });
     const services = await createServices(config, settings, db);
-    // services.auth.wrap: CORS and security headers on every response.
-    const handler = services.auth.wrap(createHandler<State>(manifest, {
-      state: () => ({ services, requestId: crypto.randomUUID(), owner: "" }),
+    // Each request's state, for its log line once it is answered.
+    const states = new WeakMap<Request, State>();
+    const factsOf = (req: Request): RequestFacts | undefined => {
+      const state = states.get(req);
+      if (!state) return undefined;
+      return {
+        requestId: state.requestId,
+        ownerKind: state.user ? "user" : state.owner ? "visitor" : "none",
+      };
+    };
+    const inner = createHandler<State>(manifest, {
+      // Request id, security headers and CORS on every response (lib/http/edge.ts).
+      edge: edgeMiddleware(config, settings),
+      // `owner` and `store` are set by routes/_middleware.ts before any route runs.
+      state: (req, requestId) => {
+        const state: State = {
+          services,
+          requestId: requestId ?? crypto.randomUUID(),
+          owner: "",
+          store: undefined as unknown as State["store"],
+        };
+        states.set(req, state);
+        return state;
+      },
       client: clientFiles,
       staticDir: `${ROOT}static`,
       errorResponse: (error, state) => errorResponse(error, state.requestId),
       onInternalError: (error, state) => logInternalError(error, state.requestId),
-    }));
+    });
+    const observed = observeHttp(inner, { routeOf: routeMatcher(manifest), factsOf });
     return {
-      handler,
+      handler: observed.handler,
+      cutStreams: observed.cutStreams,
       services,
       close: () => options.database ? Promise.resolve() : opened.close(),
     };
@@ -151,8 +179,15 @@ export async function serve(options: AppOptions & { quiet?: boolean }): Promise<
         clearTimeout(timer);
         if (!drained) {
           log.warn("shutdown: requests still running were cut off", { afterMs: DRAIN_MS });
-          abort.abort();
-          await server.finished.catch(() => {});
+          // Cancelling the streams lets each reply save its partial text, and the server
+          // finish. (Aborting the server's signal after shutdown() throws in Deno 2.9.)
+          await app.cutStreams();
+          let cutTimer: ReturnType<typeof setTimeout> | undefined;
+          await Promise.race([
+            server.finished.catch(() => {}),
+            new Promise((resolve) => cutTimer = setTimeout(resolve, 2_000)),
+          ]);
+          clearTimeout(cutTimer);
         }
         await app.close();
       })();
@@ -182,6 +217,13 @@ export async function runUntilSignalled(start: () => Promise<RunningServer>): Pr
       error instanceof StartupError
     ) {
       log.error(`cannot start: ${error.message}`);
+      Deno.exit(1);
+    }
+    // The database refusing us (wrong password, a pooler refusing a setting, TLS) is also an
+    // operator's problem to fix: its message, with Postgres's code, in one line.
+    if (error instanceof Error && "severity_local" in error) {
+      const code = (error as { code?: string }).code;
+      log.error(`cannot start: the database refused: ${error.message}${code ? ` (${code})` : ""}`);
       Deno.exit(1);
     }
     throw error;

@@ -21,6 +21,8 @@ export interface Config {
   databasePoolSize: number;
   /** `DATABASE_CA_CERT` (or libpq's `PGSSLROOTCERT`): PEM text or file of the server's CA. */
   databaseCaCert?: string;
+  /** `METRICS_TOKEN`: the Bearer token `GET /metrics` requires (unset → not served). */
+  metricsToken?: string;
   /** `DATA_DIR`: where the embedded database and generated development secrets live. */
   dataDir: string;
   /** `BETTER_AUTH_SECRET`: signs session and visitor cookies (generated in development). */
@@ -33,6 +35,20 @@ export interface Config {
   rateLimit: RateLimitEnv;
   /** `CHATKIT_DOMAIN_KEY`: the domain key `<openai-chatkit>` is given (registered with OpenAI). */
   chatkitDomainKey?: string;
+  /** The knowledge base's embedding model (see `lib/knowledge/embeddings.ts`). */
+  embedding: EmbeddingEnvConfig;
+}
+
+/** `EMBEDDING_*` variables: unset model = no vectors (full-text search only). */
+export interface EmbeddingEnvConfig {
+  /** `EMBEDDING_MODEL`, e.g. `text-embedding-3-small`. */
+  model?: string;
+  /** `EMBEDDING_BASE_URL` (default: the chat provider's). */
+  baseUrl?: string;
+  /** `EMBEDDING_API_KEY` (default: the chat provider's, unless EMBEDDING_BASE_URL is set). */
+  apiKey?: string;
+  /** `EMBEDDING_DIMENSIONS`: asked for with the API's `dimensions` parameter. */
+  dimensions?: number;
 }
 
 /** Sign-in and cross-origin variables. */
@@ -148,6 +164,7 @@ const schema = {
   DATABASE_POOL_SIZE: optional(integer(1, 100)),
   DATABASE_CA_CERT: optional(z.string().min(1)),
   PGSSLROOTCERT: optional(z.string().min(1)),
+  METRICS_TOKEN: optional(z.string().min(16, "expected at least 16 characters")),
   DATA_DIR: optional(z.string().min(1)),
   BETTER_AUTH_SECRET: optional(z.string().min(32, "expected at least 32 characters")),
   OPENAI_API_KEY: optional(z.string().trim().min(1)),
@@ -173,6 +190,11 @@ const schema = {
   RATE_LIMIT_PER_DAY: optional(integer(0, 100_000_000)),
   RATE_LIMIT_PER_ADDRESS_PER_MINUTE: optional(integer(0, 1_000_000)),
   RATE_LIMIT_PER_ADDRESS_PER_DAY: optional(integer(0, 100_000_000)),
+  // Knowledge base embeddings (issue 11).
+  EMBEDDING_MODEL: optional(z.string().trim().min(1)),
+  EMBEDDING_BASE_URL: optional(httpUrl),
+  EMBEDDING_API_KEY: optional(z.string().trim().min(1)),
+  EMBEDDING_DIMENSIONS: optional(integer(1, 16_000)),
 };
 
 /**
@@ -216,6 +238,7 @@ export function loadConfig(env: Record<string, string | undefined>, mode: Mode):
     databaseUrl: v.DATABASE_URL,
     databasePoolSize: v.DATABASE_POOL_SIZE ?? 10,
     databaseCaCert: v.DATABASE_CA_CERT ?? v.PGSSLROOTCERT,
+    metricsToken: v.METRICS_TOKEN,
     dataDir: v.DATA_DIR ?? ".data",
     secret: v.BETTER_AUTH_SECRET,
     llm: {
@@ -244,6 +267,12 @@ export function loadConfig(env: Record<string, string | undefined>, mode: Mode):
       perDay: v.RATE_LIMIT_PER_DAY,
       perAddressPerMinute: v.RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
       perAddressPerDay: v.RATE_LIMIT_PER_ADDRESS_PER_DAY,
+    },
+    embedding: {
+      model: v.EMBEDDING_MODEL,
+      baseUrl: v.EMBEDDING_BASE_URL,
+      apiKey: v.EMBEDDING_API_KEY,
+      dimensions: v.EMBEDDING_DIMENSIONS,
     },
   };
 }

@@ -5,23 +5,28 @@
  */
 import { createResponder } from "./agent/mod.ts";
 import { AuthService } from "./auth/mod.ts";
-import type { Responder } from "./chatkit/responder.ts";
 import { ChatKitServer } from "./chatkit/server.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/mod.ts";
+import { RateLimiter, rateLimitsOf } from "./http/rate_limit.ts";
 import type { Settings } from "./settings.ts";
-import { PostgresStore } from "./store/mod.ts";
+import { PostgresStore, type Store } from "./store/mod.ts";
 
 export interface Services {
   config: Config;
   settings: Settings;
   db: Database;
+  /**
+   * Threads, items and attachments. Reached only through `ctx.state.store`, the caller's own
+   * view that `routes/_middleware.ts` opens with `store.forOwner(owner)`.
+   */
+  store: Store;
   /** The ChatKit protocol server behind `POST /chatkit` (its `responder` is the assistant). */
   chatkit: ChatKitServer;
-  /** The assistant answering each turn (from the provider env vars and `settings.agent`). */
-  responder: Responder;
-  /** Sign-in, visitors, CSRF/CORS, security headers and rate limits (lib/auth). */
+  /** Identity: sessions, visitors, sign-in and sign-out (lib/auth). */
   auth: AuthService;
+  /** Limits on model turns per owner and client address (lib/http/rate_limit.ts). */
+  limiter: RateLimiter;
 }
 
 /** Builds the services from the parsed environment, the settings and the open database. */
@@ -31,11 +36,9 @@ export function createServices(
   db: Database,
 ): Promise<Services> {
   const responder = createResponder(config, settings.agent, { sql: db.sql });
-  const chatkit = new ChatKitServer({
-    store: new PostgresStore(db.sql),
-    limits: settings.limits,
-    responder,
-  });
-  const auth = new AuthService(config, settings, db);
-  return Promise.resolve({ config, settings, db, chatkit, responder, auth });
+  const store = new PostgresStore(db.sql);
+  const chatkit = new ChatKitServer({ limits: settings.limits, responder });
+  const auth = new AuthService(config, settings, db, store);
+  const limiter = new RateLimiter(db.sql, rateLimitsOf(settings.rateLimit, config.rateLimit));
+  return Promise.resolve({ config, settings, db, store, chatkit, auth, limiter });
 }

@@ -1,5 +1,6 @@
 import type { AgentSettings } from "./agent/settings.ts";
-import type { AuthSettings, RateLimitSettings } from "./auth/settings.ts";
+import type { AuthSettings } from "./auth/settings.ts";
+import type { RateLimitSettings } from "./http/rate_limit.ts";
 import type { ChatKitLimits } from "./chatkit/limits.ts";
 import type { ChatKitSettingsInput } from "./chatkit_client/settings.ts";
 

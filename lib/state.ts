@@ -5,6 +5,7 @@
 import type { AuthSession, AuthUser } from "./auth/identity.ts";
 import { createDefine } from "./fresh/define.ts";
 import type { Services } from "./services.ts";
+import type { OwnerStore } from "./store/mod.ts";
 
 export interface State {
   /** The app's services (database, config, …). */
@@ -13,10 +14,14 @@ export interface State {
   requestId: string;
   /** Whose data this request may touch: a user id or `anon:<id>` (set by `_middleware`). */
   owner: string;
+  /** The caller's own store view, `services.store.forOwner(owner)` (set by `_middleware`). */
+  store: OwnerStore;
   /** The signed-in user (absent for anonymous visitors and expired or forged sessions). */
   user?: AuthUser;
   /** The session that signed the user in. */
   session?: AuthSession;
+  /** True when the request came with our cookies and no Bearer token (CSRF checks apply). */
+  cookieAuthenticated?: boolean;
 }
 
 export const define = createDefine<State>();

@@ -1,5 +1,6 @@
 import { chatKitContext, chatKitResponse } from "../lib/http/chatkit.ts";
 import { readBodyCapped } from "../lib/http/body.ts";
+import { clientAddress } from "../lib/http/client_address.ts";
 import { define } from "../lib/state.ts";
 
 /**
@@ -9,10 +10,13 @@ import { define } from "../lib/state.ts";
  */
 export const handler = define.handlers({
   async POST(ctx) {
-    const { chatkit, auth } = ctx.state.services;
+    const { chatkit, limiter, config } = ctx.state.services;
     const body = await readBodyCapped(ctx.req, chatkit.limits.maxBodyBytes);
     const request = chatkit.parse(body);
-    if (chatkit.startsTurn(request)) await auth.admitTurn(ctx);
+    if (chatkit.startsTurn(request)) {
+      const address = clientAddress(ctx.req, ctx.info, config.auth.trustProxy);
+      await limiter.hit(ctx.state.owner, address);
+    }
     return chatKitResponse(await chatkit.handle(request, chatKitContext(ctx)));
   },
 });

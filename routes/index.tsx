@@ -30,11 +30,7 @@ export const handler = define.handlers<HomeData>({
     };
     if (user) {
       // A signed-in user with nothing remembered on this device reopens their latest thread.
-      const page = await services.chatkit.store.forOwner(ctx.state.owner).loadThreads(
-        1,
-        undefined,
-        "desc",
-      );
+      const page = await ctx.state.store.loadThreads(1, undefined, "desc");
       if (page.data[0]) widget.latestThreadId = page.data[0].id;
     }
     return ctx.render({ widget });

@@ -10,6 +10,7 @@ import type { OwnerStore } from "../lib/store/mod.ts";
 import { startTestApp, type TestApp } from "./support/app.ts";
 import type { TestDatabase } from "./support/db.ts";
 import { type FakeOpenAI, startFakeOpenAI } from "./support/fake_openai.ts";
+import { within } from "./support/wait.ts";
 
 /** The app wired to a loopback fake of the model provider, acting as one visitor. */
 export interface Harness {
@@ -98,7 +99,11 @@ export async function startHarness(
       const res = await post(body);
       assert.equal(res.status, 200, `stream status (${await peek(res)})`);
       assert.equal(res.headers.get("content-type"), "text/event-stream");
-      return parseSse(new Uint8Array(await res.arrayBuffer()));
+      const bytes = await within(
+        res.arrayBuffer(),
+        `the stream of ${JSON.stringify(body).slice(0, 80)} ended`,
+      );
+      return parseSse(new Uint8Array(bytes));
     },
     async json<T>(body: unknown) {
       const res = await post(body);

@@ -4,85 +4,31 @@
  * again after the restart.
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { ROOT } from "../lib/app.ts";
-import { TEST_SECRET } from "./support/app.ts";
 import { startFakeOpenAI } from "./support/fake_openai.ts";
+import { type MainProcess, spawnMain } from "./support/main_process.ts";
 import { waitUntil, within } from "./support/wait.ts";
 
-interface Started {
-  process: Deno.ChildProcess;
-  url: string;
-  output: () => string;
-  /** Kills the process if it still runs (for `finally`: an assertion may fail first). */
-  kill(): Promise<void>;
-}
-
 /**
- * The child's whole environment, spelled out: nothing of the test run's (DATABASE_URL, LOG_LEVEL,
- * OPENAI_*) leaks in and changes what is tested. Only what Deno itself needs to find its cache
- * and tools is passed on, and the run's marker so that `tests/run.ts` can always stop it.
+ * `main.ts` on the embedded database in `dataDir`. Its environment is spelled out (spawnMain
+ * clears the rest): nothing of the test run's (DATABASE_URL, LOG_LEVEL, OPENAI_*) leaks in and
+ * changes what is tested.
  */
-function childEnv(dataDir: string, modelUrl: string): Record<string, string> {
-  const env: Record<string, string> = {
-    DATA_DIR: dataDir,
-    PORT: "0",
-    HOSTNAME: "127.0.0.1",
-    LOG_LEVEL: "info",
-    BETTER_AUTH_SECRET: TEST_SECRET,
-    OPENAI_BASE_URL: modelUrl,
-    OPENAI_API_KEY: "sk-test",
-    NO_COLOR: "1",
-  };
-  for (const name of ["PATH", "HOME", "DENO_DIR", "TMPDIR", "TEST_RUN_ID"]) {
-    const value = Deno.env.get(name);
-    if (value) env[name] = value;
-  }
-  return env;
-}
-
-async function startMain(dataDir: string, modelUrl: string): Promise<Started> {
-  const process = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}main.ts`],
-    clearEnv: true,
-    env: childEnv(dataDir, modelUrl),
-    stdout: "piped",
-    stderr: "piped",
-    stdin: "null",
-  }).spawn();
-  const status = process.status;
-  let exited = false;
-  status.then(() => exited = true);
-  const kill = async () => {
-    if (exited) return;
-    try {
-      process.kill("SIGKILL");
-    } catch { /* exited meanwhile */ }
-    await status;
-  };
-  let text = "";
-  const decoder = new TextDecoder();
-  (async () => {
-    for await (const chunk of process.stdout) text += decoder.decode(chunk);
-  })();
-  (async () => {
-    for await (const chunk of process.stderr) text += decoder.decode(chunk);
-  })();
+async function startMain(dataDir: string, modelUrl: string) {
+  const main = spawnMain({
+    env: {
+      DATA_DIR: dataDir,
+      LOG_LEVEL: "info",
+      OPENAI_BASE_URL: modelUrl,
+      OPENAI_API_KEY: "sk-test",
+    },
+  });
   try {
     // The server binds port 0 and says where it listens: no port can be taken in between.
-    const url = await waitUntil(
-      () => exited ? Promise.reject(new Error(`main.ts exited:\n${text}`)) : listeningUrl(text),
-      `main.ts printed its "listening" line (output so far:\n${text})`,
-      60_000,
-    );
-    return { process, url, output: () => text, kill };
+    return { ...main, url: await main.listening };
   } catch (error) {
-    await kill();
+    await main.kill();
     throw error;
   }
-}
-
-function listeningUrl(text: string): string | undefined {
-  return text.match(/"msg":"listening","url":"([^"]+)"/)?.[1];
 }
 
 /** Reads a text stream to its end (bounded: a server that never ends it fails the test). */
@@ -119,7 +65,7 @@ Deno.test({
         release: shuttingDown,
       }),
     });
-    const started: Started[] = [];
+    const started: MainProcess[] = [];
     try {
       const first = await startMain(dataDir, model.baseUrl);
       started.push(first);
@@ -163,9 +109,9 @@ Deno.test({
       release();
       received += await readToEnd(reader, "the reply in flight ended after SIGTERM");
       ok(received.includes('"text":"one two three four five six"'), received);
-      const status = await within(first.process.status, "main.ts exited after SIGTERM", 60_000);
+      const code = await within(first.exited, "main.ts exited after SIGTERM", 60_000);
       // Exit code 0: a clean drain. The 10 s hard stop of lib/app.ts exits with 1.
-      equal(status.code, 0, first.output());
+      equal(code, 0, first.output());
       ok(first.output().includes("migrations applied"));
 
       const second = await startMain(dataDir, model.baseUrl);
@@ -191,8 +137,7 @@ Deno.test({
       } finally {
         second.process.kill("SIGTERM");
       }
-      const secondStatus = await within(second.process.status, "the restarted main.ts exited");
-      equal(secondStatus.code, 0, second.output());
+      equal(await second.stop(), 0, second.output());
     } finally {
       for (const process of started) await process.kill();
       await model.close();

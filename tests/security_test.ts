@@ -257,7 +257,7 @@ dbTest(
   async (db) => {
     const h = await startAuthHarness(db, { env: { RATE_LIMIT_PER_MINUTE: "3" } });
     try {
-      assert.deepEqual(h.app.services.auth.limiter.limits, {
+      assert.deepEqual(h.app.services.limiter.limits, {
         perMinute: 3,
         perDay: 0,
         perAddressPerMinute: 0,
@@ -361,7 +361,7 @@ dbTest(
     const { startTestApp } = await import("./support/app.ts");
     const plain = await startTestApp({ db });
     try {
-      assert.deepEqual(plain.services.auth.limiter.limits, {
+      assert.deepEqual(plain.services.limiter.limits, {
         perMinute: 60,
         perDay: 1000,
         perAddressPerMinute: 300,
@@ -375,9 +375,9 @@ dbTest(
       env: { RATE_LIMIT_PER_MINUTE: "5", RATE_LIMIT_PER_ADDRESS_PER_DAY: "0" },
     });
     try {
-      assert.equal(overridden.services.auth.limiter.limits.perMinute, 5);
-      assert.equal(overridden.services.auth.limiter.limits.perAddressPerDay, 0);
-      assert.equal(overridden.services.auth.limiter.limits.perDay, 1000);
+      assert.equal(overridden.services.limiter.limits.perMinute, 5);
+      assert.equal(overridden.services.limiter.limits.perAddressPerDay, 0);
+      assert.equal(overridden.services.limiter.limits.perDay, 1000);
     } finally {
       await overridden.close();
     }

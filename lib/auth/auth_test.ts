@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { newVisitorId } from "./identity.ts";
 import { safeNext, validateSignUp } from "./pages.tsx";
 import { sign, unsign } from "./signing.ts";
-import { checkCsrf, contentSecurityPolicy } from "./web.ts";
+import { checkCsrf } from "../http/csrf.ts";
+import { contentSecurityPolicy } from "../http/security_headers.ts";
 
 const SECRET = "unit-test-secret-unit-test-secret-0123";
 

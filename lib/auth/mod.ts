@@ -1,13 +1,14 @@
 /**
- * The `auth` service: better-auth plus everything around it — caller resolution, the claim of
- * a visitor's threads at sign-in, CSRF, CORS, security headers and message rate limits.
+ * The `auth` service, identity only: better-auth (sessions, sign-in and sign-out), caller
+ * resolution (session or visitor), the visitor cookie, and handing a visitor's data to the user
+ * who signs in. CORS, CSRF, security headers and rate limits are the HTTP edge's (`lib/http/`).
  * @module
  */
 import type { Config } from "../config.ts";
 import type { Database } from "../db/mod.ts";
-import { errorResponse } from "../errors.ts";
 import { log } from "../log.ts";
 import type { Settings } from "../settings.ts";
+import type { Store } from "../store/mod.ts";
 import {
   AUTH_BASE_PATH,
   type BetterAuth,
@@ -29,23 +30,8 @@ import {
   visitorCookie,
   visitorOwner,
 } from "./identity.ts";
-import { RateLimiter } from "./rate_limit.ts";
-import { DEFAULT_RATE_LIMITS, type RateLimitSettings } from "./settings.ts";
-import {
-  addCorsHeaders,
-  addSecurityHeaders,
-  CHATKIT_CDN,
-  clientAddress,
-  contentSecurityPolicy,
-  isPreflight,
-  preflightResponse,
-} from "./web.ts";
-import { ForbiddenError } from "../errors.ts";
 
 export type { AuthSession, AuthUser, Identity } from "./identity.ts";
-
-/** A request handler as `Deno.serve` calls it. */
-export type ServeHandler = (req: Request, info?: Deno.ServeHandlerInfo) => Promise<Response>;
 
 /** Sign-in providers other than email + password that are configured. */
 export type SocialProvider = "github" | "google";
@@ -58,7 +44,6 @@ export type AuthOutcome =
 /** The app's auth service. */
 export class AuthService {
   readonly better: BetterAuth;
-  readonly limiter: RateLimiter;
   readonly allowedOrigins: string[];
   readonly baseUrl?: string;
   readonly trustProxy: boolean;
@@ -66,15 +51,15 @@ export class AuthService {
   readonly visitorSeconds: number;
   readonly #sql: Database["sql"];
   readonly #secret: string;
-  readonly #mode: Config["mode"];
-  readonly #csp: string;
   readonly #sessionPolicy: SessionPolicy;
 
-  constructor(config: Config, settings: Settings, db: Database) {
+  readonly #store: Store;
+
+  constructor(config: Config, settings: Settings, db: Database, store: Store) {
+    this.#store = store;
     if (!config.secret) throw new Error("BETTER_AUTH_SECRET is missing (see lib/dev_secrets.ts)");
     this.#sql = db.sql;
     this.#secret = config.secret;
-    this.#mode = config.mode;
     this.allowedOrigins = config.auth.allowedOrigins;
     this.baseUrl = config.auth.baseUrl;
     this.trustProxy = config.auth.trustProxy;
@@ -92,21 +77,6 @@ export class AuthService {
       config,
       settings: settings.auth ?? {},
     });
-    this.limiter = new RateLimiter(db.sql, rateLimits(settings, config));
-    const formTargets = [
-      ...(config.auth.github ? ["https://github.com"] : []),
-      ...(config.auth.google ? ["https://accounts.google.com"] : []),
-    ];
-    this.#csp = contentSecurityPolicy({
-      chatkitOrigins: chatkitOrigins(settings),
-      frameAncestors: config.auth.allowedOrigins,
-      formTargets,
-    });
-  }
-
-  /** The Content-Security-Policy every page gets. */
-  get contentSecurityPolicy(): string {
-    return this.#csp;
   }
 
   /** Resolves the caller of a request. */
@@ -122,44 +92,12 @@ export class AuthService {
       req.headers.get("x-forwarded-proto")?.split(",")[0].trim() === "https";
   }
 
-  /**
-   * Counts a request that starts a model turn against the caller's and the client address's
-   * message limits; throws 429 (with Retry-After) over the limit.
-   */
-  async admitTurn(
-    ctx: { req: Request; info?: Deno.ServeHandlerInfo; state: { owner: string } },
-  ): Promise<void> {
-    await this.limiter.hit(ctx.state.owner, clientAddress(ctx.req, ctx.info, this.trustProxy));
-  }
-
   /** The `Set-Cookie` value that gives a new visitor its cookie. */
   newVisitorCookie(req: Request, id: string): Promise<string> {
     return visitorCookie(this.#secret, id, {
       secure: this.secureCookies(req),
       maxAge: this.visitorSeconds,
     });
-  }
-
-  /**
-   * Wraps the whole app: answers CORS preflights, and adds CORS
-   * and security headers to every response (static files and errors included).
-   */
-  wrap(handler: ServeHandler): ServeHandler {
-    return async (req, info) => {
-      const origin = req.headers.get("origin");
-      const allowed = origin !== null && this.allowedOrigins.includes(origin);
-      let response: Response;
-      if (isPreflight(req)) {
-        response = allowed
-          ? preflightResponse(req, origin!)
-          : errorResponse(new ForbiddenError("Origin not allowed", "origin_not_allowed"));
-      } else {
-        response = mutable(await handler(req, info));
-      }
-      if (allowed) addCorsHeaders(response.headers, origin!);
-      addSecurityHeaders(response.headers, this.#csp);
-      return response;
-    };
   }
 
   /**
@@ -262,54 +200,14 @@ export class AuthService {
   }
 
   /**
-   * Moves everything an anonymous visitor owns (threads, items, feedback, attachments) to a
-   * user, in one transaction. Returns the number of threads moved.
+   * Moves everything an anonymous visitor owns to a user (the store's `transferOwner`, one
+   * transaction). Returns the number of threads moved.
    */
   async claim(visitorId: string, userId: string): Promise<number> {
-    const from = visitorOwner(visitorId);
-    // Only `tx` inside: the embedded database has one connection.
-    const moved = await this.#sql.begin(async (tx) => {
-      const threads = await tx`update threads set owner_id = ${userId} where owner_id = ${from}`;
-      await tx`update thread_items set owner_id = ${userId} where owner_id = ${from}`;
-      await tx`update item_feedback set owner_id = ${userId} where owner_id = ${from}`;
-      await tx`update attachments set owner_id = ${userId} where owner_id = ${from}`;
-      return threads.count;
-    });
+    const moved = await this.#store.forOwner(visitorOwner(visitorId)).transferOwner(userId);
     if (moved > 0) log.info("visitor threads claimed", { threads: moved });
     return moved;
   }
-
-  /** True in production mode. */
-  get production(): boolean {
-    return this.#mode === "production";
-  }
-}
-
-/**
- * Where the ChatKit web component comes from, when the UI uses it: `chatkit.ui` (default true)
- * and `chatkit.builtInClient` ("always" = never load it) of `fresh.config.ts`.
- */
-function chatkitOrigins(settings: Settings): string[] {
-  const chatkit = (settings as {
-    chatkit?: { ui?: boolean; builtInClient?: string; scriptUrl?: string };
-  }).chatkit ?? {};
-  if (chatkit.ui === false || chatkit.builtInClient === "always") return [];
-  const origins = new Set([CHATKIT_CDN]);
-  try {
-    if (chatkit.scriptUrl) origins.add(new URL(chatkit.scriptUrl).origin);
-  } catch { /* a bad URL loads nothing */ }
-  return [...origins];
-}
-
-/** The effective rate limits: settings, then environment overrides. */
-function rateLimits(settings: Settings, config: Config): RateLimitSettings {
-  const out = { ...DEFAULT_RATE_LIMITS };
-  for (const source of [settings.rateLimit ?? {}, config.rateLimit]) {
-    for (const [key, value] of Object.entries(source)) {
-      if (typeof value === "number") out[key as keyof RateLimitSettings] = value;
-    }
-  }
-  return out;
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The `auth` and `rateLimit` sections of `fresh.config.ts`.
+ * The `auth` section of `fresh.config.ts`.
  * @module
  */
 
@@ -26,23 +26,3 @@ export interface AuthSettings {
   /** How long the anonymous visitor cookie lasts, in seconds (default 30 days). */
   visitorSeconds?: number;
 }
-
-/** Limits on new messages (`0` turns one off). */
-export interface RateLimitSettings {
-  /** Per signed-in user or anonymous visitor, per minute. */
-  perMinute: number;
-  /** Per signed-in user or anonymous visitor, per UTC day. */
-  perDay: number;
-  /** Per client address, per minute. */
-  perAddressPerMinute: number;
-  /** Per client address, per UTC day. */
-  perAddressPerDay: number;
-}
-
-/** Defaults used for keys that `fresh.config.ts` leaves out. */
-export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
-  perMinute: 60,
-  perDay: 1000,
-  perAddressPerMinute: 300,
-  perAddressPerDay: 5000,
-};

@@ -4,12 +4,15 @@
  * @module
  */
 import type { Action, ThreadItem, ThreadMetadata, ThreadStreamEvent, WidgetItem } from "./types.ts";
+import type { OwnerStore } from "../store/mod.ts";
 import type { RespondContext } from "./responder.ts";
 
 /** Per-request context, built by the HTTP edge (`lib/http/chatkit.ts`). */
 export interface RequestContext {
   /** The caller's owner id. */
   owner: string;
+  /** The caller's own store view (`store.forOwner(owner)`): the only way to the data. */
+  store: OwnerStore;
   /** Request id for logs. */
   requestId: string;
   /** The client's UI locale (`Accept-Language`). */

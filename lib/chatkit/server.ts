@@ -9,7 +9,6 @@
  * @module
  */
 import { BadRequestError } from "../errors.ts";
-import type { Store } from "../store/mod.ts";
 import type { ChatKitHandlers, RequestContext } from "./context.ts";
 import { type ChatKitLimits, DEFAULT_LIMITS } from "./limits.ts";
 import { REQUESTS, type RequestSpec, type ServerParts } from "./requests.ts";
@@ -25,7 +24,6 @@ export { errorEvent } from "./stream.ts";
 
 /** What the server is built from. */
 export interface ChatKitServerOptions {
-  store: Store;
   /** The assistant; without one, turns answer an `error` event. */
   responder?: Responder;
   handlers?: ChatKitHandlers;
@@ -39,13 +37,11 @@ export type ChatKitResult =
 
 /** Serves the ChatKit protocol. */
 export class ChatKitServer implements ServerParts {
-  readonly store: Store;
   readonly limits: ChatKitLimits;
   responder?: Responder;
   handlers: ChatKitHandlers;
 
   constructor(options: ChatKitServerOptions) {
-    this.store = options.store;
     this.responder = options.responder;
     this.handlers = options.handlers ?? {};
     const given = Object.entries(options.limits ?? {}).filter(([, v]) => v !== undefined);
@@ -72,10 +68,10 @@ export class ChatKitServer implements ServerParts {
     return typeof spec.startsTurn === "function" ? spec.startsTurn(this.handlers) : spec.startsTurn;
   }
 
-  /** Answers a parsed request for `ctx.owner`. Throws typed HTTP errors before any event. */
+  /** Answers a parsed request in the caller's own store. Throws typed HTTP errors before any event. */
   async handle(req: ChatKitRequest, ctx: RequestContext): Promise<ChatKitResult> {
     const spec = REQUESTS[req.type] as RequestSpec<ChatKitRequestType>;
-    const scope = { store: this.store.forOwner(ctx.owner), ctx, server: this };
+    const scope = { store: ctx.store, ctx, server: this };
     if (!spec.streaming) return { type: "json", value: await spec.handler(req as never, scope) };
     const produce = await spec.handler(req as never, scope);
     return { type: "stream", events: eventStream(ctx.requestId, produce) };

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { HttpError } from "../errors.ts";
 import { CustomStreamError, StreamError } from "./errors.ts";
 import { mimeAllowed } from "./items.ts";
-import type { OwnerStore } from "../store/mod.ts";
 import { ChatKitServer, errorEvent } from "./server.ts";
 import { eventStream } from "./stream.ts";
 import { applyUpdate } from "./updates.ts";
@@ -139,7 +138,7 @@ Deno.test("server - mimeAllowed matches exact types and wildcards, ignoring para
 });
 
 Deno.test("server - the request table says which requests start a model turn", () => {
-  const server = new ChatKitServer({ store: { forOwner: () => ({}) as OwnerStore } });
+  const server = new ChatKitServer({});
   const turn = (type: string, params: Record<string, unknown>) =>
     server.startsTurn(server.parse(JSON.stringify({ type, params })));
   const input = {

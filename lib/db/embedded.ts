@@ -11,6 +11,7 @@
  * @module
  */
 import { PGlite } from "@electric-sql/pglite";
+import { vector } from "@electric-sql/pglite-pgvector";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { makePrivateDir, restrictTree } from "../private_files.ts";
 
@@ -41,6 +42,8 @@ export async function startEmbeddedPostgres(
 ): Promise<EmbeddedPostgres> {
   if (dataDir) await makePrivateDir(dataDir);
   const db = await PGlite.create({
+    // pgvector for the knowledge base (loaded only when `create extension vector` runs).
+    extensions: { vector },
     ...(dataDir ? { dataDir } : {}),
     ...(options.template ? { loadDataDir: options.template } : {}),
   });

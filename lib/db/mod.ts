@@ -10,6 +10,7 @@ import postgres from "postgres";
 import { type Config, ConfigError } from "../config.ts";
 import { makePrivateDir } from "../private_files.ts";
 import { serverConnection } from "./connection.ts";
+import { lockDataDir } from "./lock.ts";
 
 export type Sql = postgres.Sql;
 
@@ -69,8 +70,16 @@ export async function openDatabase(
     return wrap(sql, "postgres", () => sql.end({ timeout: 5 }));
   }
   await assertWritable(config.dataDir);
-  const { startEmbeddedPostgres } = await import("./embedded.ts");
-  const embedded = await startEmbeddedPostgres(join(config.dataDir, "pglite"));
+  // One process per data directory: a second one gets DataDirLockedError (lock.ts).
+  const lock = await lockDataDir(config.dataDir);
+  let embedded;
+  try {
+    const { startEmbeddedPostgres } = await import("./embedded.ts");
+    embedded = await startEmbeddedPostgres(join(config.dataDir, "pglite"));
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   const sql = postgres({
     ...embedded.client,
     ...clientOptions,
@@ -79,8 +88,12 @@ export async function openDatabase(
     connect_timeout: 10,
   });
   return wrap(sql, "embedded", async () => {
-    await sql.end({ timeout: 5 });
-    await embedded.close();
+    try {
+      await sql.end({ timeout: 5 });
+      await embedded.close();
+    } finally {
+      lock.release();
+    }
   });
 }
 

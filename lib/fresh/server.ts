@@ -4,7 +4,7 @@
  * Runs on Hono; the context handed to app code has Fresh's shape.
  * @module
  */
-import { type Context, Hono } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { HttpError } from "./error.ts";
 import { islandName, registerIslands } from "./islands.ts";
 import { CLIENT_PREFIX, type ClientBuild } from "./snapshot.ts";
@@ -17,8 +17,13 @@ import type { FreshContext, Handler, Manifest, PageProps, RouteModule } from "./
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 
 export interface HandlerOptions<State> {
-  /** Creates the initial `ctx.state` of each request. */
-  state: (req: Request) => State;
+  /** Creates the initial `ctx.state` of each request (`requestId` from the edge, when it sets one). */
+  state: (req: Request, requestId?: string) => State;
+  /**
+   * Hono middleware run first, around everything (static files, client code, routes and
+   * errors alike): the app's HTTP edge (`lib/http/edge.ts`).
+   */
+  edge?: MiddlewareHandler[];
   /** The built client code (islands). */
   client: ClientBuild;
   /** Absolute path of `static/`. */
@@ -52,7 +57,8 @@ export function createHandler<State>(
     ),
   );
   // deno-lint-ignore no-explicit-any
-  const app = new Hono<{ Variables: { fresh: Slot<any> } }>();
+  const app = new Hono<{ Variables: { fresh: Slot<any>; requestId?: string } }>();
+  for (const middleware of options.edge ?? []) app.use("*", middleware);
   const serveStatic = staticFiles(options.staticDir);
   const special = collectSpecialFiles(manifest);
 
@@ -90,7 +96,7 @@ export function createHandler<State>(
   };
 
   app.use("*", async (c, next) => {
-    c.set("fresh", { state: options.state(c.req.raw) });
+    c.set("fresh", { state: options.state(c.req.raw, c.get("requestId")) });
     const url = new URL(c.req.url);
     if (url.pathname.startsWith(CLIENT_PREFIX)) {
       return clientFile(options.client, url.pathname.slice(CLIENT_PREFIX.length));
@@ -146,7 +152,7 @@ export function createHandler<State>(
   });
 
   app.onError((error, c) => {
-    const state = slotOf(c)?.state ?? options.state(c.req.raw);
+    const state = slotOf(c)?.state ?? options.state(c.req.raw, c.get("requestId"));
     const status = error instanceof HttpError ? error.status : 500;
     // Typed errors are expected answers (501 "not configured", 503 …); only surprises are logged.
     if (!(error instanceof HttpError)) options.onInternalError?.(error, state);

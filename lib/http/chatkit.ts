@@ -13,6 +13,7 @@ import { sseResponse } from "./sse.ts";
 export function chatKitContext(ctx: { req: Request; url: URL; state: State }): RequestContext {
   const out: RequestContext = {
     owner: ctx.state.owner,
+    store: ctx.state.store,
     requestId: ctx.state.requestId,
     // The public origin when configured (behind a proxy the request's own may be internal).
     origin: ctx.state.services.config.auth.baseUrl ?? ctx.url.origin,

@@ -116,6 +116,13 @@ export interface OwnerStore {
   ): Promise<{ bytes: Uint8Array; mimeType: string } | null>;
   /** Deletes an attachment (metadata and bytes). Returns whether it existed. */
   deleteAttachment(attachmentId: string): Promise<boolean>;
+
+  /**
+   * Hands everything this owner has (threads, items, feedback, attachments) to `newOwner`, in one
+   * transaction — a visitor's conversations to the account they sign in to. Returns the number
+   * of threads moved. A new owner-scoped table must be added here.
+   */
+  transferOwner(newOwner: string): Promise<number>;
 }
 
 /** The view handed to responders. */

@@ -391,4 +391,19 @@ class PostgresOwnerStore implements OwnerStore {
       await sql`delete from attachments where id = ${attachmentId} and owner_id = ${this.owner} returning id`;
     return rows.length > 0;
   }
+
+  // -- owner -----------------------------------------------------------------------------------
+
+  async transferOwner(newOwner: string): Promise<number> {
+    const from = this.owner;
+    // One transaction, only `tx` inside: the embedded database has one connection.
+    return await this.#sql.begin(async (tx) => {
+      const threads = await tx`update threads set owner_id = ${newOwner} where owner_id = ${from}`;
+      await tx`update thread_items set owner_id = ${newOwner} where owner_id = ${from}`;
+      await tx`update item_feedback set owner_id = ${newOwner} where owner_id = ${from}`;
+      await tx`update attachments set owner_id = ${newOwner} where owner_id = ${from}`;
+      await tx`update attachment_chunks set owner_id = ${newOwner} where owner_id = ${from}`;
+      return threads.count;
+    });
+  }
 }

@@ -4,7 +4,7 @@
  * the visitor token from the widget by `postMessage`) and mints the chat-scoped grant that the
  * popup hands back to the widget — never the session itself.
  */
-import { ownOrigins } from "../../lib/auth/web.ts";
+import { ownOrigins } from "../../lib/http/csrf.ts";
 import { ForbiddenError, UnauthorizedError } from "../../lib/errors.ts";
 import { GrantBody, privateJson, readJson } from "../../lib/embed/http.ts";
 import { embedService } from "../../lib/embed/mod.ts";

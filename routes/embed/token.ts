@@ -4,7 +4,7 @@
  * learns whether its stored sign-in still holds. Any other origin gets a refusal it can read,
  * and nothing of its request is read or written.
  */
-import { clientAddress } from "../../lib/auth/web.ts";
+import { clientAddress } from "../../lib/http/client_address.ts";
 import { privateJson, readJson, refusal, StartBody } from "../../lib/embed/http.ts";
 import { embedService } from "../../lib/embed/mod.ts";
 import { define } from "../../lib/state.ts";

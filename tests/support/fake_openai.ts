@@ -69,12 +69,12 @@ export interface FakeTurn {
   /** Send this many chunks, then stall forever (a stream that stops mid-way). */
   stallAfterChunks?: number;
   /**
-   * Send this many chunks, then hold the rest until `release` resolves (a test decides when the
-   * stream goes on, instead of guessing with delays).
+   * Hold the answer until this settles, so that a test decides when it goes on instead of
+   * guessing with delays: before the headers, or (streamed) after `holdAfterChunks` chunks.
    */
-  holdAfterChunks?: number;
-  /** See `holdAfterChunks`. */
   release?: Promise<unknown>;
+  /** With `release`: send this many chunks first, then hold the rest. */
+  holdAfterChunks?: number;
   /**
    * Send this many chunks, then drop the connection (no terminal event, broken chunked body) when
    * the next chunk is due (after `chunkDelayMs`).
@@ -106,8 +106,8 @@ export interface FakeRequest {
   body: unknown;
   /** `responses` or `chat_completions` (undefined for other paths). */
   api?: FakeApi;
-  /** `title` when the request asks for a conversation title, else `reply`. */
-  kind: "title" | "reply";
+  /** `title` when the request asks for a conversation title, `embeddings` for `/v1/embeddings`, else `reply`. */
+  kind: "title" | "reply" | "embeddings";
   /** Whether the client asked for a streamed reply. */
   stream: boolean;
   /** The text of the last user message in the request. */
@@ -148,6 +148,13 @@ export interface FakeOpenAI {
   replyRequests(): FakeRequest[];
   /** Title requests only. */
   titleRequests(): FakeRequest[];
+  /** `POST /v1/embeddings` requests only. */
+  embeddingRequests(): FakeRequest[];
+  /**
+   * Makes `/v1/embeddings` fail with `status` once `after` more requests have succeeded (until
+   * called with `null`), to test a provider that breaks mid-run.
+   */
+  failEmbeddings(failure: { after: number; status: number } | null): void;
   /** Resolves when `predicate` holds for some recorded request (polls; default 5 s timeout). */
   waitForRequest(
     predicate: (r: FakeRequest) => boolean,
@@ -212,6 +219,9 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOp
     } catch {
       body = undefined;
     }
+    if (req.method === "POST" && url.pathname === "/v1/embeddings") {
+      return embeddingsAnswer(url, headers, body);
+    }
     const api: FakeApi | undefined = url.pathname === "/v1/responses"
       ? "responses"
       : url.pathname === "/v1/chat/completions"
@@ -273,6 +283,7 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOp
       finish("closed");
       return json(504, { error: { message: "fake server closed" } });
     }
+    if (turn.release && turn.holdAfterChunks === undefined) await turn.release.catch(() => {});
     if (turn.headersDelayMs) await sleep(turn.headersDelayMs);
     if (turn.status && turn.status >= 400) {
       finish("completed");
@@ -350,7 +361,10 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOp
                 return stop("dropped", true);
               }
               if (turn.stallAfterChunks !== undefined && deltas >= turn.stallAfterChunks) return;
-              if (turn.release && !held && deltas >= (turn.holdAfterChunks ?? 0)) {
+              if (
+                turn.release && turn.holdAfterChunks !== undefined && !held &&
+                deltas >= turn.holdAfterChunks
+              ) {
                 held = true;
                 turn.release.then(pump, pump);
                 return;
@@ -386,6 +400,55 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOp
     });
   }
 
+  // --- /v1/embeddings (issue 11): deterministic vectors from the words of each text.
+  let embeddingFailure: { after: number; status: number } | null = null;
+  function embeddingsAnswer(url: URL, headers: Record<string, string>, body: unknown) {
+    let settle!: (o: "completed") => void;
+    const record: FakeRequest = {
+      index: counter++,
+      method: "POST",
+      path: url.pathname,
+      headers,
+      body,
+      kind: "embeddings",
+      stream: false,
+      lastUserText: "",
+      finished: new Promise((resolve) => settle = resolve),
+      receivedAt: performance.now(),
+      outcome: "completed",
+    };
+    settle("completed");
+    if (requests.length < maxRecorded) requests.push(record);
+    if (embeddingFailure) {
+      if (embeddingFailure.after > 0) embeddingFailure.after--;
+      else return json(embeddingFailure.status, { error: { message: "Fake embeddings error" } });
+    }
+    const input = isRecord(body) ? body.input : undefined;
+    const texts = typeof input === "string" ? [input] : input;
+    if (!Array.isArray(texts) || !texts.every((t) => typeof t === "string")) {
+      return json(400, { error: { message: "input must be a string or an array of strings" } });
+    }
+    const dims = isRecord(body) && typeof body.dimensions === "number"
+      ? body.dimensions
+      : FAKE_EMBEDDING_DIMENSIONS;
+    const base64 = isRecord(body) && body.encoding_format === "base64";
+    return json(200, {
+      object: "list",
+      model: isRecord(body) ? body.model : "fake-embedding",
+      data: texts.map((text, index) => {
+        const v = fakeEmbedding(text, dims);
+        return {
+          object: "embedding",
+          index,
+          embedding: base64
+            ? btoa(String.fromCharCode(...new Uint8Array(new Float32Array(v).buffer)))
+            : v,
+        };
+      }),
+      usage: { prompt_tokens: texts.length, total_tokens: texts.length },
+    });
+  }
+
   const server = Deno.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -405,6 +468,8 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOp
     enqueueTitle: (...turns) => void titleQueue.push(...turns),
     replyRequests: () => requests.filter((r) => r.kind === "reply"),
     titleRequests: () => requests.filter((r) => r.kind === "title"),
+    embeddingRequests: () => requests.filter((r) => r.kind === "embeddings"),
+    failEmbeddings: (failure) => void (embeddingFailure = failure ? { ...failure } : null),
     async waitForRequest(predicate, timeoutMs = 5000) {
       const deadline = performance.now() + timeoutMs;
       while (true) {
@@ -424,6 +489,41 @@ export function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOp
     },
   };
   return Promise.resolve(fake);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fake embeddings
+
+/** Size of the fake's vectors when the request names no `dimensions`. */
+export const FAKE_EMBEDDING_DIMENSIONS = 256;
+
+const STOPWORDS = new Set(
+  ("the and for are but not you your with this that from have has was were can how what when " +
+    "where which who why does did will would should could about into than then them they there " +
+    "its our out all any use using used").split(" "),
+);
+
+/**
+ * The fake's embedding: counts of the text's words (lower case, 3+ letters, a few stopwords
+ * dropped, a plural "s" removed) hashed (FNV-1a) into `dims` buckets, L2-normalised. Texts
+ * sharing words are close, so retrieval tests can pass or fail on merit; hash collisions add
+ * the kind of noise a real model has.
+ */
+export function fakeEmbedding(text: string, dims = FAKE_EMBEDDING_DIMENSIONS): number[] {
+  const v = new Array<number>(dims).fill(0);
+  for (const raw of text.toLowerCase().match(/[a-z0-9]+/g) ?? []) {
+    if (raw.length < 3 || STOPWORDS.has(raw)) continue;
+    const word = raw.length > 4 && raw.endsWith("s") && !raw.endsWith("ss")
+      ? raw.slice(0, -1)
+      : raw;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), 0x01000193);
+    v[(h >>> 0) % dims] += 1;
+  }
+  const norm = Math.hypot(...v);
+  // An empty text gets a fixed unit vector rather than zeros (cosine of zeros is undefined).
+  if (!norm) return v.map((_, i) => (i === 0 ? 1 : 0));
+  return v.map((x) => x / norm);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
  */
 import { ROOT } from "../../lib/app.ts";
 import { TEST_SECRET } from "./app.ts";
+import { within } from "./wait.ts";
 
 /** What Deno Deploy grants: network, environment, reading files, system info. */
 export const DEPLOY_PERMISSIONS = ["--allow-net", "--allow-env", "--allow-read", "--allow-sys"];
@@ -21,8 +22,10 @@ export interface MainProcess {
   listening: Promise<string>;
   /** Resolves with the exit code. */
   exited: Promise<number>;
-  /** SIGTERM, then the exit code. */
+  /** SIGTERM, then the exit code (SIGKILL and an error if it is still running after 60 s). */
   stop(): Promise<number>;
+  /** SIGKILL if still running (for `finally`: an assertion may have failed first). */
+  kill(): Promise<void>;
 }
 
 export interface MainOptions {
@@ -43,6 +46,9 @@ export function spawnMain(options: MainOptions = {}): MainProcess {
       PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
       HOME: Deno.env.get("HOME") ?? "/tmp",
       ...(Deno.env.get("DENO_DIR") ? { DENO_DIR: Deno.env.get("DENO_DIR")! } : {}),
+      // The run's temporary folder and marker, so that `tests/run.ts` can always clean up after it.
+      ...(Deno.env.get("TMPDIR") ? { TMPDIR: Deno.env.get("TMPDIR")! } : {}),
+      ...(Deno.env.get("TEST_RUN_ID") ? { TEST_RUN_ID: Deno.env.get("TEST_RUN_ID")! } : {}),
       NO_COLOR: "1",
       RUST_BACKTRACE: "0",
       PORT: "0",
@@ -88,6 +94,15 @@ export function spawnMain(options: MainOptions = {}): MainProcess {
     });
   });
   listening.catch(() => {});
+  let done = false;
+  exited.then(() => done = true);
+  const kill = async () => {
+    if (done) return;
+    try {
+      process.kill("SIGKILL");
+    } catch { /* already gone */ }
+    await exited;
+  };
   return {
     process,
     output: () => text,
@@ -105,8 +120,14 @@ export function spawnMain(options: MainOptions = {}): MainProcess {
       try {
         process.kill("SIGTERM");
       } catch { /* already gone */ }
-      return await exited;
+      try {
+        return await within(exited, "main.ts exited after SIGTERM", 60_000);
+      } catch (error) {
+        await kill();
+        throw error;
+      }
     },
+    kill,
   };
 }
 

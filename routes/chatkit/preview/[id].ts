@@ -8,8 +8,7 @@ import { define } from "../../../lib/state.ts";
  */
 export const handler = define.handlers({
   async GET(ctx) {
-    const store = ctx.state.services.chatkit.store.forOwner(ctx.state.owner);
-    const { bytes, mimeType } = await attachmentBytes(store, ctx.params.id);
+    const { bytes, mimeType } = await attachmentBytes(ctx.state.store, ctx.params.id);
     if (!mimeType.toLowerCase().startsWith("image/")) {
       throw new NotFoundError("Attachment not found");
     }

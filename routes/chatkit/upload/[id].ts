@@ -13,7 +13,7 @@ import type { State } from "../../../lib/state.ts";
 async function upload(ctx: FreshContext<State>): Promise<Response> {
   const { chatkit } = ctx.state.services;
   const file = await readUpload(ctx.req, chatkit.limits.maxAttachmentBytes);
-  const store = chatkit.store.forOwner(ctx.state.owner);
+  const { store } = ctx.state;
   return chatKitJson(await uploadAttachment(store, chatkit.limits, ctx.params.id, file.bytes));
 }
 

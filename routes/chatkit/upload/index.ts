@@ -14,8 +14,7 @@ export const handler = define.handlers({
     const file = await readUpload(ctx.req, chatkit.limits.maxAttachmentBytes, {
       requireMultipart: true,
     });
-    const store = chatkit.store.forOwner(ctx.state.owner);
-    const attachment = await createUploadedAttachment(store, chatkit.limits, {
+    const attachment = await createUploadedAttachment(ctx.state.store, chatkit.limits, {
       name: file.name ?? "upload",
       mimeType: file.mimeType ?? "application/octet-stream",
       bytes: file.bytes,

@@ -1,13 +1,45 @@
 /**
- * Fixed-window limits on model turns (the request table's `startsTurn`), counted in Postgres (`rate_limits`) so that they hold
- * across instances. One statement counts the request in every window it belongs to (per owner
+ * The HTTP edge: fixed-window limits on model turns (requests the ChatKit request table marks
+ * `startsTurn`), counted in Postgres (`rate_limits`) so that they hold across instances. One statement counts the request in every window it belongs to (per owner
  * and per client address, per minute and per UTC day) and returns the new counts.
  * @module
  */
 import type { Sql } from "../db/mod.ts";
 import { TooManyRequestsError } from "../errors.ts";
 import { log } from "../log.ts";
-import type { RateLimitSettings } from "./settings.ts";
+
+/** Limits on model turns (`rateLimit` in `fresh.config.ts`) (`0` turns one off). */
+export interface RateLimitSettings {
+  /** Per signed-in user or anonymous visitor, per minute. */
+  perMinute: number;
+  /** Per signed-in user or anonymous visitor, per UTC day. */
+  perDay: number;
+  /** Per client address, per minute. */
+  perAddressPerMinute: number;
+  /** Per client address, per UTC day. */
+  perAddressPerDay: number;
+}
+
+/** Defaults used for keys that `fresh.config.ts` leaves out. */
+export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
+  perMinute: 60,
+  perDay: 1000,
+  perAddressPerMinute: 300,
+  perAddressPerDay: 5000,
+};
+
+/** The effective limits: defaults, then `fresh.config.ts`, then environment overrides. */
+export function rateLimitsOf(
+  ...sources: (Partial<Record<keyof RateLimitSettings, number | undefined>> | undefined)[]
+): RateLimitSettings {
+  const out = { ...DEFAULT_RATE_LIMITS };
+  for (const source of sources) {
+    for (const [key, value] of Object.entries(source ?? {})) {
+      if (typeof value === "number") out[key as keyof RateLimitSettings] = value;
+    }
+  }
+  return out;
+}
 
 type Period = "minute" | "day";
 
@@ -19,7 +51,7 @@ interface Window {
 
 const CLEANUP_EVERY_MS = 60 * 60 * 1000;
 
-/** Counts new messages and refuses those over a limit. */
+/** Counts model turns and refuses those over a limit. */
 export class RateLimiter {
   readonly limits: RateLimitSettings;
   #sql: Sql;

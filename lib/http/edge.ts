@@ -1,0 +1,51 @@
+/**
+ * The HTTP edge, in the order every request meets it (static files and errors included): a
+ * request id (Hono's `requestId()`; a well-formed `X-Request-Id` from a proxy is kept), security
+ * headers and CSP (`security_headers.ts`), CORS (`cors.ts`). Per-route concerns are called by
+ * the routes and middleware themselves: body caps (`body.ts`, `upload.ts`), CSRF (`csrf.ts`, in
+ * `routes/_middleware.ts`), rate limits (`rate_limit.ts`, in `routes/chatkit.ts`).
+ * @module
+ */
+import type { MiddlewareHandler } from "hono";
+import { requestId } from "hono/request-id";
+import type { Config } from "../config.ts";
+import type { Settings } from "../settings.ts";
+import { cors } from "./cors.ts";
+import { CHATKIT_CDN, type CspOptions, securityHeaders } from "./security_headers.ts";
+
+/** The edge middleware of the app, outermost first. */
+export function edgeMiddleware(config: Config, settings: Settings): MiddlewareHandler[] {
+  return [
+    requestId(),
+    securityHeaders(cspOptions(config, settings)),
+    cors({ allowedOrigins: config.auth.allowedOrigins }),
+  ];
+}
+
+/** What the app's CSP allows: the ChatKit CDN when the UI uses it, partners, OAuth forms. */
+export function cspOptions(config: Config, settings: Settings): CspOptions {
+  return {
+    chatkitOrigins: chatkitOrigins(settings),
+    frameAncestors: config.auth.allowedOrigins,
+    formTargets: [
+      ...(config.auth.github ? ["https://github.com"] : []),
+      ...(config.auth.google ? ["https://accounts.google.com"] : []),
+    ],
+  };
+}
+
+/**
+ * Where the ChatKit web component comes from, when the UI uses it: `chatkit.ui` (default true)
+ * and `chatkit.builtInClient` ("always" = never load it) of `fresh.config.ts`.
+ */
+function chatkitOrigins(settings: Settings): string[] {
+  const chatkit = (settings as {
+    chatkit?: { ui?: boolean; builtInClient?: string; scriptUrl?: string };
+  }).chatkit ?? {};
+  if (chatkit.ui === false || chatkit.builtInClient === "always") return [];
+  const origins = new Set([CHATKIT_CDN]);
+  try {
+    if (chatkit.scriptUrl) origins.add(new URL(chatkit.scriptUrl).origin);
+  } catch { /* a bad URL loads nothing */ }
+  return [...origins];
+}
