@@ -4,9 +4,10 @@
 -- embedded database (one connection, one query at a time) a 10 MB bytea in one statement held
 -- every other query for seconds, chunks let them through in between (lib/attachments/store.ts).
 -- variant 'o' is the uploaded original, 'm' the copy prepared for the model (a resized image).
+-- No owner column of its own: statements reach chunks through their attachment's owner, so
+-- moving an attachment to another owner (a visitor signing in) moves its bytes too.
 create table attachment_chunks (
   attachment_id text not null references attachments (id) on delete cascade,
-  owner_id text not null,
   variant text not null check (variant in ('o', 'm')),
   ord integer not null,
   data bytea not null,
@@ -14,8 +15,8 @@ create table attachment_chunks (
 );
 
 -- Uploads made before this migration move into chunks (one chunk each).
-insert into attachment_chunks (attachment_id, owner_id, variant, ord, data)
-  select id, owner_id, 'o', 0, bytes from attachments where bytes is not null;
+insert into attachment_chunks (attachment_id, variant, ord, data)
+  select id, 'o', 0, bytes from attachments where bytes is not null;
 update attachments set bytes = null where bytes is not null;
 
 alter table attachments

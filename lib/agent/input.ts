@@ -2,7 +2,8 @@
  * Thread items → the agent's input, within a history budget that keeps the newest turns.
  *
  * Conversion rules:
- * - user messages: their text, `@tag` for tags, the quoted text and attachment names as context;
+ * - user messages: their text, `@tag` for tags, the quoted text as context, attachments as image,
+ *   file or text parts (lib/attachments; by name when there is no attachment source);
  * - assistant messages: their text;
  * - completed client tool calls: a function call and its output;
  * - widgets: a short assistant note with their copy text;
@@ -19,6 +20,8 @@
  * @module
  */
 import type { AgentInputItem } from "@openai/agents";
+import type { AttachmentInputSource } from "../attachments/model_input.ts";
+import type { UserPart } from "../attachments/parts.ts";
 import type { ThreadItem, UserMessageItem } from "../chatkit/types.ts";
 import type { HistoryBudget } from "./settings.ts";
 
@@ -52,25 +55,33 @@ function assistantText(text: string): AgentInputItem {
   return { role: "assistant", status: "completed", content: [{ type: "output_text", text }] };
 }
 
-/** A user message as model input: quoted text and attachment names as context, then the text. */
-export function userMessageInput(item: UserMessageItem): AgentInputItem[] {
-  const parts: string[] = [];
-  if (item.quoted_text) parts.push(`(Quoting: "${item.quoted_text}")`);
-  if (item.attachments.length) {
-    parts.push(
-      `(Attached: ${item.attachments.map((a) => `${a.name} [${a.mime_type}]`).join(", ")})`,
-    );
+/** Model input parts of attachments, by attachment id (lib/attachments/model_input.ts). */
+export type AttachmentParts = Map<string, UserPart[]>;
+
+/**
+ * A user message as model input: the quoted text as context, then its attachments — as image,
+ * file or text parts when `parts` has them, else by name — then the text.
+ */
+export function userMessageInput(item: UserMessageItem, parts?: AttachmentParts): AgentInputItem[] {
+  const lines: string[] = [];
+  if (item.quoted_text) lines.push(`(Quoting: "${item.quoted_text}")`);
+  const named = item.attachments.filter((a) => !parts?.has(a.id));
+  if (named.length) {
+    lines.push(`(Attached: ${named.map((a) => `${a.name} [${a.mime_type}]`).join(", ")})`);
   }
-  parts.push(userMessageText(item));
-  const text = parts.join("\n");
-  return text.trim() ? [{ role: "user", content: text }] : [];
+  const attachmentParts = item.attachments.flatMap((a) => parts?.get(a.id) ?? []);
+  const text = [...lines, userMessageText(item)].join("\n");
+  if (!attachmentParts.length) return text.trim() ? [{ role: "user", content: text }] : [];
+  const content: UserPart[] = [...attachmentParts];
+  if (text.trim()) content.push({ type: "input_text", text });
+  return [{ role: "user", content } as AgentInputItem];
 }
 
 /** Converts one thread item into zero or more agent input items. */
-export function itemToAgentInput(item: ThreadItem): AgentInputItem[] {
+export function itemToAgentInput(item: ThreadItem, parts?: AttachmentParts): AgentInputItem[] {
   switch (item.type) {
     case "user_message":
-      return userMessageInput(item);
+      return userMessageInput(item, parts);
     case "assistant_message": {
       const text = item.content.map((part) => part.text).join("");
       return text ? [assistantText(text)] : [];
@@ -115,9 +126,15 @@ export function itemToAgentInput(item: ThreadItem): AgentInputItem[] {
   }
 }
 
-/** Rough size of an item's text, for the history budget. */
-export function itemChars(item: ThreadItem): number {
+/**
+ * Rough size of an item's text, for the history budget; `attachmentChars` (by attachment id)
+ * adds what a user message's attachments carry.
+ */
+export function itemChars(item: ThreadItem, attachmentChars?: Map<string, number>): number {
   let total = 0;
+  if (item.type === "user_message" && attachmentChars) {
+    for (const a of item.attachments) total += attachmentChars.get(a.id) ?? 0;
+  }
   for (const input of itemToAgentInput(item) as Record<string, unknown>[]) {
     const content = input.content ?? input.arguments ?? input.output;
     if (typeof content === "string") total += content.length;
@@ -134,7 +151,11 @@ export function itemChars(item: ThreadItem): number {
  * Picks the newest whole turns of `items` (oldest first) that fit the budget. A turn starts at a
  * user message; the newest turn is always kept, whatever its size.
  */
-export function selectHistory(items: ThreadItem[], budget: HistoryBudget): ThreadItem[] {
+export function selectHistory(
+  items: ThreadItem[],
+  budget: HistoryBudget,
+  attachmentChars?: Map<string, number>,
+): ThreadItem[] {
   const turns: ThreadItem[][] = [];
   let current: ThreadItem[] = [];
   for (const item of items) {
@@ -150,7 +171,7 @@ export function selectHistory(items: ThreadItem[], budget: HistoryBudget): Threa
   let chars = 0;
   for (let i = turns.length - 1; i >= 0; i--) {
     const turn = turns[i];
-    const size = turn.reduce((sum, item) => sum + itemChars(item), 0);
+    const size = turn.reduce((sum, item) => sum + itemChars(item, attachmentChars), 0);
     if (kept.length > 0 && (kept.length >= budget.maxTurns || chars + size > budget.maxChars)) {
       break;
     }
@@ -209,16 +230,24 @@ export async function loadRecentItems(
 /**
  * The agent input for a turn: the thread's recent history within the budget. `input` (the new
  * user message, normally already stored) is appended if the store did not return it.
+ * With `attachments`, attachment texts count in the budget and the kept messages carry their
+ * attachments' parts (older images past the attachment budget become notes first).
  */
 export async function buildAgentInput(
   store: HistorySource,
   threadId: string,
   input: UserMessageItem | null,
   budget: HistoryBudget,
+  attachments?: AttachmentInputSource,
 ): Promise<AgentInputItem[]> {
   const items = await loadRecentItems(store, threadId, budget);
   if (input && !items.some((item) => item.id === input.id)) items.push(input);
-  return selectHistory(items, budget).flatMap(itemToAgentInput);
+  if (!attachments || !items.some((i) => i.type === "user_message" && i.attachments.length)) {
+    return selectHistory(items, budget).flatMap((item) => itemToAgentInput(item));
+  }
+  const selected = selectHistory(items, budget, await attachments.chars(items));
+  const parts = await attachments.parts(selected);
+  return selected.flatMap((item) => itemToAgentInput(item, parts));
 }
 
 /**

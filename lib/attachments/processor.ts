@@ -73,7 +73,8 @@ export function workerProcessor(options: { timeoutMs?: number } = {}): Attachmen
         }, timeoutMs);
         pending.set(id, { resolve, timer });
         // A copy goes over (the caller keeps its bytes); the copy's buffer is transferred.
-        const copy = input.bytes.slice();
+        // `new Uint8Array(view)` always copies (Node Buffers' slice() would not).
+        const copy = new Uint8Array(input.bytes);
         w.postMessage({ id, input: { ...input, bytes: copy } }, [copy.buffer]);
       });
     },

@@ -75,6 +75,8 @@ export interface AttachmentRecord {
   threadId: string | null;
   /** null until prepared. */
   model: ModelInfo | null;
+  /** The upload's size in bytes. */
+  size: number;
   storedBytes: number;
 }
 
@@ -87,6 +89,7 @@ interface Row {
   item_id: string | null;
   thread_id: string | null;
   model: ModelInfo | null;
+  size: string | number;
   stored_bytes: string | number;
 }
 
@@ -100,6 +103,7 @@ function toRecord(row: Row): AttachmentRecord {
     itemId: row.item_id,
     threadId: row.thread_id,
     model: row.model,
+    size: Number(row.size),
     storedBytes: Number(row.stored_bytes),
   };
 }
@@ -122,7 +126,7 @@ export class AttachmentBytes {
     if (!ids.length) return [];
     const rows = await this.#sql<Row[]>`
       select id, name, mime_type, kind, uploaded_at is not null as uploaded, item_id, thread_id,
-             model, stored_bytes
+             model, size, stored_bytes
       from attachments where owner_id = ${this.owner} and id = any(${[...new Set(ids)]}::text[])`;
     const byId = new Map(rows.map((r) => [r.id, toRecord(r)]));
     return ids.map((id) => byId.get(id)).filter((r): r is AttachmentRecord => r !== undefined);
@@ -190,14 +194,15 @@ export class AttachmentBytes {
    * attachment is gone (deleted meanwhile).
    */
   async writeChunks(id: string, variant: Variant, bytes: Uint8Array): Promise<boolean> {
-    await this.#sql`delete from attachment_chunks
-      where attachment_id = ${id} and owner_id = ${this.owner} and variant = ${variant}`;
+    await this.#sql`delete from attachment_chunks c using attachments a
+      where c.attachment_id = a.id and a.id = ${id} and a.owner_id = ${this.owner}
+        and c.variant = ${variant}`;
     for (let ord = 0, offset = 0; offset < bytes.byteLength || ord === 0; ord++) {
       const chunk = bytes.subarray(offset, offset + CHUNK_BYTES);
       offset += CHUNK_BYTES;
       const rows = await this.#sql`
-        insert into attachment_chunks (attachment_id, owner_id, variant, ord, data)
-        select id, owner_id, ${variant}, ${ord}, ${chunk} from attachments
+        insert into attachment_chunks (attachment_id, variant, ord, data)
+        select id, ${variant}, ${ord}, ${chunk} from attachments
         where id = ${id} and owner_id = ${this.owner}
         returning ord`;
       if (!rows.length) return false;
@@ -232,8 +237,8 @@ export class AttachmentBytes {
 
   /** Releases a refused or failed upload's reservation (its bytes are dropped). */
   async releaseUpload(id: string): Promise<void> {
-    await this
-      .#sql`delete from attachment_chunks where attachment_id = ${id} and owner_id = ${this.owner}`;
+    await this.#sql`delete from attachment_chunks c using attachments a
+      where c.attachment_id = a.id and a.id = ${id} and a.owner_id = ${this.owner}`;
     await this.#sql`update attachments set stored_bytes = 0, uploaded_at = null, model = null
       where id = ${id} and owner_id = ${this.owner} and item_id is null`;
   }
@@ -258,10 +263,10 @@ export class AttachmentBytes {
     let next = 0;
     while (true) {
       const rows = await this.#sql<{ ord: number; data: Uint8Array }[]>`
-        select ord, data from attachment_chunks
-        where attachment_id = ${id} and owner_id = ${this.owner} and variant = ${variant}
-          and ord >= ${next}
-        order by ord limit ${CHUNKS_PER_READ}`;
+        select c.ord, c.data from attachment_chunks c join attachments a on a.id = c.attachment_id
+        where a.id = ${id} and a.owner_id = ${this.owner} and c.variant = ${variant}
+          and c.ord >= ${next}
+        order by c.ord limit ${CHUNKS_PER_READ}`;
       for (const row of rows) yield row.data;
       if (rows.length < CHUNKS_PER_READ) return;
       next = rows[rows.length - 1].ord + 1;

@@ -31,6 +31,12 @@ dbTest("attachment store - bytes round trip through chunks", async (db) => {
   assert.equal(n, 3);
   assert.deepEqual(await store.readBytes(id, "o"), bytes);
   assert.equal(await store.readBytes(id, "m"), null);
+  // A released upload keeps no bytes and no reservation.
+  await store.admitUpload(id, bytes.byteLength, { maxStoredBytes: 1e9, uploadsPerHour: 0 });
+  await store.releaseUpload(id);
+  assert.equal(await store.readBytes(id, "o"), null);
+  assert.equal(await store.usedBytes(), 0);
+  await store.writeChunks(id, "o", bytes);
   // Another owner sees nothing.
   assert.equal(await new AttachmentBytes(db.sql, freshOwner()).readBytes(id, "o"), null);
   assert.equal(await new AttachmentBytes(db.sql, freshOwner()).writeChunks(id, "o", bytes), false);

@@ -14,6 +14,8 @@ const scope = self as unknown as {
 scope.onmessage = async (event) => {
   const { id, input } = event.data;
   const result = await prepareForModel(input);
+  // A fresh buffer of its own: codec output may be a view into a shared pool.
+  if (result.image) result.image.bytes = new Uint8Array(result.image.bytes);
   const transfer = result.image ? [result.image.bytes.buffer as ArrayBuffer] : [];
   scope.postMessage({ id, result }, { transfer });
 };

@@ -868,3 +868,63 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
     headers: { "content-type": "application/json", ...headers },
   });
 }
+
+// -- attachments (issue 13): the parts of user messages, the same for both APIs ---------------
+
+/** One content part of a user message as the fake received it. */
+export interface FakeUserPart {
+  kind: "text" | "image" | "file";
+  /** Text parts. */
+  text?: string;
+  /** Image parts: the URL (a `data:` URL for attachments). */
+  url?: string;
+  /** File parts: the `data:` URL and file name. */
+  data?: string;
+  filename?: string;
+}
+
+/**
+ * The content parts of every user message of a request, oldest message first: Responses
+ * `input_text`/`input_image`/`input_file`, Chat Completions `text`/`image_url`/`file`.
+ */
+export function userParts(body: unknown): FakeUserPart[][] {
+  if (!isRecord(body)) return [];
+  const list = Array.isArray(body.messages)
+    ? body.messages
+    : Array.isArray(body.input)
+    ? body.input
+    : [];
+  const out: FakeUserPart[][] = [];
+  for (const m of list) {
+    if (!isRecord(m) || m.role !== "user") continue;
+    if (typeof m.content === "string") {
+      out.push([{ kind: "text", text: m.content }]);
+      continue;
+    }
+    const parts: FakeUserPart[] = [];
+    for (const p of Array.isArray(m.content) ? m.content : []) {
+      if (!isRecord(p)) continue;
+      if ((p.type === "input_text" || p.type === "text") && typeof p.text === "string") {
+        parts.push({ kind: "text", text: p.text });
+      } else if (p.type === "input_image") {
+        parts.push({ kind: "image", url: String(p.image_url ?? "") });
+      } else if (p.type === "image_url" && isRecord(p.image_url)) {
+        parts.push({ kind: "image", url: String(p.image_url.url ?? "") });
+      } else if (p.type === "input_file") {
+        parts.push({
+          kind: "file",
+          data: String(p.file_data ?? ""),
+          filename: String(p.filename ?? ""),
+        });
+      } else if (p.type === "file" && isRecord(p.file)) {
+        parts.push({
+          kind: "file",
+          data: String(p.file.file_data ?? ""),
+          filename: String(p.file.filename ?? ""),
+        });
+      }
+    }
+    out.push(parts);
+  }
+  return out;
+}
