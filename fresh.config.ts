@@ -52,6 +52,18 @@ export default defineConfig({
     // Require a verified email before sign-in. Needs `sendVerificationEmail` (see lib/auth/settings.ts).
     requireEmailVerification: false,
   },
+  embed: {
+    // Defaults of `/embed.js` on other sites (ALLOWED_ORIGINS); each can be set per page with a
+    // data-* attribute on the script tag (data-position, data-color-scheme, data-accent,
+    // data-greeting, data-open-on-load, data-locale). Unset: the `chatkit` section's values.
+    position: "right", // or "left"
+    openOnLoad: false,
+    // How long an embed's visitor keeps its threads without a visit, and a sign-in from an embed.
+    visitorSeconds: 30 * 24 * 60 * 60,
+    grantSeconds: 8 * 60 * 60,
+    // New embed visitors per client address.
+    mintLimits: { perMinute: 20, perDay: 500 },
+  },
   rateLimit: {
     // New messages (threads.create, add_user_message, retry) per signed-in user or visitor.
     perMinute: 60,

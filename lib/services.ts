@@ -9,6 +9,9 @@ import { ChatKitServer } from "./chatkit/server.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/mod.ts";
 import { RateLimiter, rateLimitsOf } from "./http/rate_limit.ts";
+import { pageContextStep } from "./embed/agent_step.ts";
+import { EmbedService } from "./embed/service.ts";
+import { resolveEmbedSettings } from "./embed/settings.ts";
 import type { Settings } from "./settings.ts";
 import { PostgresStore, type Store } from "./store/mod.ts";
 
@@ -27,6 +30,8 @@ export interface Services {
   auth: AuthService;
   /** Limits on model turns per owner and client address (lib/http/rate_limit.ts). */
   limiter: RateLimiter;
+  /** The assistant on other sites: allowed origins, visitor tokens, grants (lib/embed). */
+  embed: EmbedService;
 }
 
 /** Builds the services from the parsed environment, the settings and the open database. */
@@ -35,10 +40,19 @@ export function createServices(
   settings: Settings,
   db: Database,
 ): Promise<Services> {
-  const responder = createResponder(config, settings.agent, { sql: db.sql });
+  const responder = createResponder(config, settings.agent, {
+    sql: db.sql,
+    steps: [pageContextStep],
+  });
   const store = new PostgresStore(db.sql);
   const chatkit = new ChatKitServer({ limits: settings.limits, responder });
   const auth = new AuthService(config, settings, db, store);
   const limiter = new RateLimiter(db.sql, rateLimitsOf(settings.rateLimit, config.rateLimit));
-  return Promise.resolve({ config, settings, db, store, chatkit, auth, limiter });
+  const embed = new EmbedService({
+    sql: db.sql,
+    secret: config.secret ?? "",
+    allowedOrigins: config.auth.allowedOrigins,
+    settings: resolveEmbedSettings(settings.embed),
+  });
+  return Promise.resolve({ config, settings, db, store, chatkit, auth, limiter, embed });
 }

@@ -3,6 +3,7 @@ import type { AuthSettings } from "./auth/settings.ts";
 import type { RateLimitSettings } from "./http/rate_limit.ts";
 import type { ChatKitLimits } from "./chatkit/limits.ts";
 import type { ChatKitSettingsInput } from "./chatkit_client/settings.ts";
+import type { EmbedSettings } from "./embed/settings.ts";
 
 /**
  * The type of `fresh.config.ts`, the one file where a developer changes the app's behaviour:
@@ -26,6 +27,8 @@ export interface Settings {
   chatkit?: ChatKitSettingsInput;
   /** Sign-in options (see `lib/auth/settings.ts`). */
   auth?: AuthSettings;
+  /** The assistant on other sites (`/embed.js`): widget defaults, token lifetimes and limits. */
+  embed?: Partial<EmbedSettings>;
   /** Limits on new messages, per owner and per client address (env variables override them). */
   rateLimit?: Partial<RateLimitSettings>;
 }

@@ -6,7 +6,6 @@ import { DEFAULT_LIMITS } from "../lib/chatkit/limits.ts";
 import { resolveChatKitSettings } from "../lib/chatkit_client/settings.ts";
 import { ServiceUnavailableError } from "../lib/errors.ts";
 import { LOADER_MAX_AGE, loaderScript } from "../lib/embed/loader.ts";
-import { embedService } from "../lib/embed/mod.ts";
 import type { EmbedBootConfig } from "../lib/embed/protocol.ts";
 import { widgetDefaults } from "../lib/embed/settings.ts";
 import { clientScript } from "../lib/fresh/runtime.ts";
@@ -20,7 +19,7 @@ export const handler = define.handlers({
     const limits = { ...DEFAULT_LIMITS, ...services.settings.limits };
     const config: EmbedBootConfig = {
       bundle,
-      defaults: widgetDefaults(embedService(services).settings),
+      defaults: widgetDefaults(services.embed.settings),
       settings: resolveChatKitSettings(services.settings.chatkit),
       attachments: { maxSize: limits.maxAttachmentBytes, mimeTypes: limits.attachmentMimeTypes },
     };

@@ -82,5 +82,6 @@ export function respondContext(
 ): RespondContext {
   const out: RespondContext = { owner: ctx.owner, requestId: ctx.requestId, signal, store };
   if (ctx.locale) out.locale = ctx.locale;
+  if (ctx.page) out.page = ctx.page;
   return out;
 }

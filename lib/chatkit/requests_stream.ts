@@ -40,7 +40,7 @@ export async function createThread(
       status: { type: "active" },
       metadata: {},
     };
-    const userItem = buildUserMessage(thread.id, input, attachments);
+    const userItem = buildUserMessage(thread.id, input, attachments, scope.ctx.page);
     await store.createThread(thread, userItem, input.attachments);
     sink.send({ type: "thread.created", thread: clientThread(thread) });
     sink.send({ type: "thread.item.done", item: userItem });
@@ -60,7 +60,7 @@ export async function addUserMessage(
   const attachments = await loadMessageAttachments(store, input.attachments);
   return async (sink, signal) => {
     if (refuseInactive(thread, sink)) return;
-    const userItem = buildUserMessage(thread.id, input, attachments);
+    const userItem = buildUserMessage(thread.id, input, attachments, scope.ctx.page);
     if (!await store.addThreadItem(thread.id, userItem, input.attachments)) {
       throw new CustomStreamError("This thread no longer exists.");
     }

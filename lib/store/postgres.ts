@@ -402,7 +402,6 @@ class PostgresOwnerStore implements OwnerStore {
       await tx`update thread_items set owner_id = ${newOwner} where owner_id = ${from}`;
       await tx`update item_feedback set owner_id = ${newOwner} where owner_id = ${from}`;
       await tx`update attachments set owner_id = ${newOwner} where owner_id = ${from}`;
-      await tx`update attachment_chunks set owner_id = ${newOwner} where owner_id = ${from}`;
       return threads.count;
     });
   }
