@@ -1,6 +1,7 @@
 /**
- * The app's settings: the one place a developer changes how deno-chatkit behaves.
- * Secrets and deployment values come from the environment instead (see README).
+ * The app's settings: the one place a developer changes how deno-chatkit behaves. Every default
+ * is shown here (lib/settings_test.ts checks it); a key left out takes the same default
+ * (lib/settings.ts). Secrets and deployment values come from the environment instead (README).
  */
 import { defineConfig } from "./lib/settings.ts";
 
@@ -47,10 +48,17 @@ export default defineConfig({
     timeouts: { firstEventMs: 120_000, idleMs: 60_000 },
     // Retries of a failed request before anything streamed (rate limits, 5xx, connection errors).
     maxRetries: 2,
+    // Most model calls in one turn (each tool round trip is one more).
+    maxModelCalls: 10,
   },
   auth: {
     // Require a verified email before sign-in. Needs `sendVerificationEmail` (see lib/auth/settings.ts).
     requireEmailVerification: false,
+    // Shortest password accepted at sign-up.
+    minPasswordLength: 8,
+    // How long a sign-in lasts, and how long an anonymous visitor keeps their threads' cookie.
+    sessionSeconds: 7 * 24 * 60 * 60,
+    visitorSeconds: 30 * 24 * 60 * 60,
   },
   embed: {
     // Defaults of `/embed.js` on other sites (ALLOWED_ORIGINS); each can be set per page with a
@@ -65,7 +73,7 @@ export default defineConfig({
     mintLimits: { perMinute: 20, perDay: 500 },
   },
   rateLimit: {
-    // New messages (threads.create, add_user_message, retry) per signed-in user or visitor.
+    // Model turns (new messages, retries, tool output, structured input) per user or visitor.
     perMinute: 60,
     perDay: 1000,
     // The same, per client address (several people may share one address).
@@ -80,6 +88,8 @@ export default defineConfig({
     // "always": the built-in client only (chatkit.js is never loaded).
     builtInClient: "auto",
     loadTimeoutMs: 5000,
+    // The ChatKit endpoint the widget talks to.
+    apiUrl: "/chatkit",
     title: "Assistant",
     // locale: "en-US", // unset: the browser's language
     theme: {

@@ -19,7 +19,7 @@ import { log } from "./log.ts";
 import { observeHttp, type RequestFacts } from "./observe/http.ts";
 import { routeMatcher } from "./observe/routes.ts";
 import { createServices, type Services } from "./services.ts";
-import type { Settings } from "./settings.ts";
+import { resolveSettings, type SettingsInput } from "./settings.ts";
 import type { State } from "./state.ts";
 
 /** The project root (where `deno.json`, `static/` and `_fresh/` are). */
@@ -27,7 +27,8 @@ export const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
 export interface AppOptions {
   config: Config;
-  settings: Settings;
+  /** `fresh.config.ts` (filled with the defaults here, once). */
+  settings: SettingsInput;
   manifest: Manifest;
   /** An already open database (tests share one); otherwise the config's database is opened. */
   database?: Database;
@@ -84,7 +85,9 @@ function client(manifest: Manifest, config: Config): Promise<ClientBuild> {
 
 /** Opens the database, applies migrations and builds the handler. */
 export async function createApp(options: AppOptions): Promise<App> {
-  const { config, settings, manifest } = options;
+  const { config, manifest } = options;
+  // The one place the defaults are filled in (lib/settings.ts).
+  const settings = resolveSettings(options.settings, config);
   setBuildId(await buildId());
   // Before the database: a missing build is reported without touching it.
   const clientFiles = await client(manifest, config);

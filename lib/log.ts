@@ -18,7 +18,11 @@ function redact(value: unknown, depth = 0): unknown {
   return Object.fromEntries(
     Object.entries(value).map((
       [k, v],
-    ) => [k, SECRET_NAME.test(k) ? "[redacted]" : redact(v, depth + 1)]),
+    ) => [
+      k,
+      // A number is a count or a duration (`inputTokens`, `timeToFirstTokenMs`), never a secret.
+      SECRET_NAME.test(k) && typeof v !== "number" ? "[redacted]" : redact(v, depth + 1),
+    ]),
   );
 }
 

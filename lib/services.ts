@@ -8,10 +8,8 @@ import { AuthService } from "./auth/mod.ts";
 import { ChatKitServer } from "./chatkit/server.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/mod.ts";
-import { RateLimiter, rateLimitsOf } from "./http/rate_limit.ts";
-import { pageContextStep } from "./embed/agent_step.ts";
+import { RateLimiter } from "./http/rate_limit.ts";
 import { EmbedService } from "./embed/service.ts";
-import { resolveEmbedSettings } from "./embed/settings.ts";
 import type { Settings } from "./settings.ts";
 import { PostgresStore, type Store } from "./store/mod.ts";
 
@@ -40,19 +38,16 @@ export function createServices(
   settings: Settings,
   db: Database,
 ): Promise<Services> {
-  const responder = createResponder(config, settings.agent, {
-    sql: db.sql,
-    steps: [pageContextStep],
-  });
+  const responder = createResponder(config, settings.agent, { sql: db.sql });
   const store = new PostgresStore(db.sql);
   const chatkit = new ChatKitServer({ limits: settings.limits, responder });
   const auth = new AuthService(config, settings, db, store);
-  const limiter = new RateLimiter(db.sql, rateLimitsOf(settings.rateLimit, config.rateLimit));
+  const limiter = new RateLimiter(db.sql, settings.rateLimit);
   const embed = new EmbedService({
     sql: db.sql,
     secret: config.secret ?? "",
     allowedOrigins: config.auth.allowedOrigins,
-    settings: resolveEmbedSettings(settings.embed),
+    settings: settings.embed,
   });
   return Promise.resolve({ config, settings, db, store, chatkit, auth, limiter, embed });
 }

@@ -2,8 +2,6 @@
  * `GET /embed.js`: the one script tag a site adds to get the assistant (see lib/embed/loader.ts).
  * Public and the same for everyone: loadable from any site, cached for a few minutes.
  */
-import { DEFAULT_LIMITS } from "../lib/chatkit/limits.ts";
-import { resolveChatKitSettings } from "../lib/chatkit_client/settings.ts";
 import { ServiceUnavailableError } from "../lib/errors.ts";
 import { LOADER_MAX_AGE, loaderScript } from "../lib/embed/loader.ts";
 import type { EmbedBootConfig } from "../lib/embed/protocol.ts";
@@ -16,11 +14,11 @@ export const handler = define.handlers({
     const bundle = clientScript("embed");
     if (!bundle) throw new ServiceUnavailableError("The embed bundle was not built");
     const { services } = ctx.state;
-    const limits = { ...DEFAULT_LIMITS, ...services.settings.limits };
+    const { limits } = services.settings;
     const config: EmbedBootConfig = {
       bundle,
       defaults: widgetDefaults(services.embed.settings),
-      settings: resolveChatKitSettings(services.settings.chatkit),
+      settings: services.settings.chatkit,
       attachments: { maxSize: limits.maxAttachmentBytes, mimeTypes: limits.attachmentMimeTypes },
     };
     if (services.config.chatkitDomainKey) config.domainKey = services.config.chatkitDomainKey;

@@ -1,16 +1,11 @@
 import ChatWidget, { type ChatWidgetProps } from "../islands/ChatWidget.tsx";
 import { ANONYMOUS_IDENTITY } from "../lib/chatkit_client/memory.ts";
-import { resolveChatKitSettings } from "../lib/chatkit_client/settings.ts";
-import { DEFAULT_LIMITS } from "../lib/chatkit/limits.ts";
 import { asset } from "../lib/fresh/runtime.ts";
 import type { PageProps } from "../lib/fresh/types.ts";
 import { define, type State } from "../lib/state.ts";
 
 /** The domain key used when `CHATKIT_DOMAIN_KEY` is unset (fine on localhost). */
 const DEVELOPMENT_DOMAIN_KEY = "domain_pk_localhost_dev";
-
-/** The signed-in user, once the auth middleware sets one. */
-type MaybeSignedIn = State & { user?: { id: string; name?: string } };
 
 interface HomeData {
   widget: ChatWidgetProps;
@@ -19,9 +14,8 @@ interface HomeData {
 export const handler = define.handlers<HomeData>({
   async GET(ctx) {
     const { services } = ctx.state;
-    const user = (ctx.state as MaybeSignedIn).user;
-    const settings = resolveChatKitSettings(services.settings.chatkit);
-    const limits = { ...DEFAULT_LIMITS, ...services.settings.limits };
+    const { user } = ctx.state;
+    const { chatkit: settings, limits } = services.settings;
     const widget: ChatWidgetProps = {
       settings,
       domainKey: services.config.chatkitDomainKey ?? DEVELOPMENT_DOMAIN_KEY,

@@ -3,6 +3,7 @@
  * and Bearer paths; expired and forged sessions treated as anonymous; the visitor cookie.
  */
 import assert from "node:assert/strict";
+import { DEFAULT_AUTH_SETTINGS } from "../lib/auth/settings.ts";
 import { sign } from "../lib/auth/signing.ts";
 import { authMigrationSql } from "../lib/auth/better.ts";
 import { freshEmail, startAuthHarness, Visitor } from "./auth_helpers.ts";
@@ -39,7 +40,7 @@ dbTest("auth schema - better-auth finds every table and column it needs", async 
       auth: { allowedOrigins: [], trustProxy: false },
       // deno-lint-ignore no-explicit-any
     } as any,
-    settings: {},
+    settings: DEFAULT_AUTH_SETTINGS,
   });
   assert.equal(remaining, "");
 });

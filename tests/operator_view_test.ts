@@ -101,6 +101,23 @@ Deno.test({
         equal(sample(text, "chatkit_active_streams"), 0);
         equal(sample(text, "chatkit_db_queries_in_flight"), 0);
         ok(sample(text, 'chatkit_db_queries_total{outcome="ok"}')! > 10, text);
+        // Two turns answered; the fake provider reports 5 tokens in and 6 out for each.
+        equal(sample(text, 'chatkit_turns_total{outcome="completed"}'), 2);
+        equal(sample(text, 'chatkit_tokens_total{direction="input"}'), 10);
+        equal(sample(text, 'chatkit_tokens_total{direction="output"}'), 12);
+        equal(sample(text, "chatkit_turn_time_to_first_token_seconds_count"), 2);
+        equal(sample(text, 'chatkit_turn_duration_seconds_count{outcome="completed"}'), 2);
+
+        // One line per model turn.
+        const turnLines = main.lines().filter((l) => l.msg === "model turn");
+        equal(turnLines.length, 2, JSON.stringify(turnLines));
+        for (const turn of turnLines) {
+          equal(turn.outcome, "completed");
+          equal(turn.inputTokens, 5);
+          equal(turn.outputTokens, 6);
+          ok(typeof turn.timeToFirstTokenMs === "number" && typeof turn.durationMs === "number");
+          ok((turn.timeToFirstTokenMs as number) <= (turn.durationMs as number));
+        }
 
         // One line per request, with what an operator needs and nothing about who.
         const lines = main.lines().filter((l) => l.msg === "request");

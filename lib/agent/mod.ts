@@ -26,7 +26,7 @@ import {
 import type { Sql } from "../db/mod.ts";
 import type { AgentContext, PreModelStep } from "./context.ts";
 import { AgentResponder, UnconfiguredResponder } from "./responder.ts";
-import { type AgentSettings, resolveAgentSettings } from "./settings.ts";
+import type { ResolvedAgentSettings } from "./settings.ts";
 import { TitleWriter } from "./title.ts";
 
 export type { AgentContext, PreModelResult, PreModelStep } from "./context.ts";
@@ -44,7 +44,7 @@ export interface ResponderDeps {
 /** Builds the responder; without a provider, one that answers every turn with what to set. */
 export function createResponder(
   config: Pick<Config, "llm">,
-  agentSettings: AgentSettings | undefined,
+  settings: ResolvedAgentSettings,
   deps: ResponderDeps,
 ): Responder {
   const tracing = config.llm.tracing;
@@ -57,7 +57,6 @@ export function createResponder(
   if (tracing && provider.kind === "openai" && !provider.baseUrl) {
     setTracingExportApiKey(provider.apiKey);
   }
-  const settings = resolveAgentSettings(agentSettings);
   const models = createModels(provider, { maxRetries: settings.maxRetries });
   const agent = new Agent<AgentContext>({
     name: settings.name,

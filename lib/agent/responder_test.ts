@@ -23,7 +23,7 @@ import {
 import { within } from "../../tests/support/wait.ts";
 import type { AgentContext, PreModelStep } from "./context.ts";
 import { createResponder } from "./mod.ts";
-import type { AgentSettings } from "./settings.ts";
+import { type AgentSettings, resolveAgentSettings } from "./settings.ts";
 
 log.setLevel("error");
 
@@ -31,11 +31,8 @@ log.setLevel("error");
 const db = await testDatabase("pglite");
 const APP_DB = { sql: db.sql as Sql };
 
-function makeResponder(
-  config: Parameters<typeof createResponder>[0],
-  settings: Parameters<typeof createResponder>[1],
-) {
-  return createResponder(config, settings, APP_DB);
+function makeResponder(config: Parameters<typeof createResponder>[0], settings?: AgentSettings) {
+  return createResponder(config, resolveAgentSettings(settings), APP_DB);
 }
 
 /**
@@ -243,11 +240,15 @@ responderTest(
         { text: "", toolCalls: [{ name: "whoami", arguments: "{}" }] },
         { text: "Norway." },
       );
-      const responder = createResponder({ llm: s.llm }, {
-        ...FAST,
-        tools: [where],
-        title: { enabled: false },
-      }, { ...APP_DB, steps: [step] });
+      const responder = createResponder(
+        { llm: s.llm },
+        resolveAgentSettings({
+          ...FAST,
+          tools: [where],
+          title: { enabled: false },
+        }),
+        { ...APP_DB, steps: [step] },
+      );
       const t = thread();
       const input = userMessage(t.id, "Where is Oslo?");
       const turn = await context(t, [input]);

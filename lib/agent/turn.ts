@@ -6,6 +6,7 @@
  */
 import type { Agent, AgentInputItem, Runner } from "@openai/agents";
 import type { ThreadStreamEvent } from "../chatkit/types.ts";
+import { observeTurn, usageOf } from "../observe/turns.ts";
 import type { AgentContext } from "./context.ts";
 import type { ResolvedAgentSettings } from "./settings.ts";
 import { TurnConverter } from "./stream.ts";
@@ -34,8 +35,12 @@ export async function* runTurn(
   const onAbort = () => run.abort(signal.reason);
   signal.addEventListener("abort", onAbort, { once: true });
   let completed = false;
+  if (signal.aborted) return false;
+  // Log line, metrics and span of the turn (lib/observe/turns.ts).
+  const observed = observeTurn(typeof parts.agent.model === "string" ? parts.agent.model : "model");
+  // The model calls of the run so far (their usage), once it has started.
+  let responses = (): readonly { usage?: { inputTokens?: number; outputTokens?: number } }[] => [];
   try {
-    if (signal.aborted) return false;
     watchdog.arm("first_event", settings.timeouts.firstEventMs);
     const result = await parts.runner.run(parts.agent, input, {
       stream: true,
@@ -43,6 +48,7 @@ export async function* runTurn(
       maxTurns: settings.maxModelCalls,
       context,
     });
+    responses = () => result.rawResponses;
     const converter = new TurnConverter(context.threadId);
     let toolsRunning = 0;
     for await (const event of result) {
@@ -54,20 +60,33 @@ export async function* runTurn(
       }
       if (toolsRunning > 0) watchdog.stop();
       else watchdog.touch(settings.timeouts.idleMs);
-      for (const out of converter.push(event)) yield out;
+      for (const out of converter.push(event)) {
+        if (
+          out.type === "thread.item.updated" &&
+          out.update.type === "assistant_message.content_part.text_delta"
+        ) observed.firstToken();
+        yield out;
+      }
     }
     watchdog.stop();
     // The SDK ends its stream without an error when the run is aborted: check why it ended.
-    if (signal.aborted) return false;
+    if (signal.aborted) {
+      observed.end("cancelled", usageOf(responses()));
+      return false;
+    }
     if (watchdog.fired) throw watchdog.fired;
     await result.completed;
     if (result.error) throw result.error;
     for (const out of converter.finish()) yield out;
     completed = true;
+    observed.end("completed", usageOf(result.rawResponses));
     return true;
   } catch (error) {
+    observed.end(watchdog.fired ? "timeout" : signal.aborted ? "cancelled" : "error");
     throw watchdog.fired ?? error;
   } finally {
+    // Closed early by the consumer (the client went away mid-stream).
+    observed.end("cancelled", usageOf(responses()));
     watchdog.stop();
     signal.removeEventListener("abort", onAbort);
     // Closed early (client gone, consumer stopped): make sure the upstream request ends.

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { newVisitorId } from "./identity.ts";
-import { safeNext, validateSignUp } from "./pages.tsx";
+import { safeNext, validateSignUp } from "../../components/auth/form.ts";
 import { sign, unsign } from "./signing.ts";
 import { checkCsrf } from "../http/csrf.ts";
 import { contentSecurityPolicy } from "../http/security_headers.ts";

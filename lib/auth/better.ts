@@ -14,20 +14,20 @@ import { PostgresJSDialect } from "kysely-postgres-js";
 import type { Config } from "../config.ts";
 import type { Sql } from "../db/mod.ts";
 import { log } from "../log.ts";
-import type { AuthSettings } from "./settings.ts";
+import { DEFAULT_AUTH_SETTINGS, type ResolvedAuthSettings } from "./settings.ts";
 
 /** Where better-auth's endpoints are mounted. */
 export const AUTH_BASE_PATH = "/api/auth";
 
 /** Default lifetime of a sign-in. */
-export const DEFAULT_SESSION_SECONDS = 7 * 24 * 60 * 60;
+export const DEFAULT_SESSION_SECONDS = DEFAULT_AUTH_SETTINGS.sessionSeconds;
 
 /** What better-auth needs from the app. */
 export interface BetterAuthInput {
   sql: Sql;
   secret: string;
   config: Config;
-  settings: AuthSettings;
+  settings: ResolvedAuthSettings;
 }
 
 function options({ sql, secret, config, settings }: BetterAuthInput) {
@@ -46,18 +46,18 @@ function options({ sql, secret, config, settings }: BetterAuthInput) {
     emailAndPassword: {
       enabled: true,
       autoSignIn: true,
-      minPasswordLength: settings.minPasswordLength ?? 8,
-      requireEmailVerification: Boolean(settings.requireEmailVerification && send),
+      minPasswordLength: settings.minPasswordLength,
+      requireEmailVerification: settings.requireEmailVerification && Boolean(send),
     },
     emailVerification: send
       ? {
-        sendOnSignUp: Boolean(settings.requireEmailVerification),
+        sendOnSignUp: settings.requireEmailVerification,
         sendVerificationEmail: ({ user, url }: { user: VerificationUser; url: string }) =>
           send({ user: { id: user.id, email: user.email, name: user.name }, url }),
       }
       : undefined,
     socialProviders,
-    session: { expiresIn: settings.sessionSeconds ?? DEFAULT_SESSION_SECONDS },
+    session: { expiresIn: settings.sessionSeconds },
     plugins: [bearer()],
     telemetry: { enabled: false },
     advanced: {

@@ -6,6 +6,7 @@
  */
 import type { Sql } from "../db/mod.ts";
 import { readCookies, serializeCookie } from "./cookies.ts";
+import { DEFAULT_AUTH_SETTINGS } from "./settings.ts";
 import { sign, unsign } from "./signing.ts";
 
 /** better-auth's session cookie, under both of its names. */
@@ -13,7 +14,7 @@ export const SESSION_COOKIES = ["__Secure-better-auth.session_token", "better-au
 /** Our anonymous visitor cookie, under both names (`__Secure-` on https). */
 export const VISITOR_COOKIES = ["__Secure-chatkit.visitor", "chatkit.visitor"];
 /** Default lifetime of the visitor cookie. */
-export const DEFAULT_VISITOR_SECONDS = 30 * 24 * 60 * 60;
+export const DEFAULT_VISITOR_SECONDS = DEFAULT_AUTH_SETTINGS.visitorSeconds;
 
 /** The signed-in user, as pages and handlers see it (never any credential). */
 export interface AuthUser {

@@ -9,17 +9,11 @@ import type { Database } from "../db/mod.ts";
 import { log } from "../log.ts";
 import type { Settings } from "../settings.ts";
 import type { Store } from "../store/mod.ts";
-import {
-  AUTH_BASE_PATH,
-  type BetterAuth,
-  createBetterAuth,
-  DEFAULT_SESSION_SECONDS,
-} from "./better.ts";
+import { AUTH_BASE_PATH, type BetterAuth, createBetterAuth } from "./better.ts";
 import { mutable, setCookies } from "./cookies.ts";
 import {
   clearVisitorCookies,
   DEFAULT_UPDATE_SECONDS,
-  DEFAULT_VISITOR_SECONDS,
   findSession,
   type Identity,
   readVisitorId,
@@ -63,9 +57,9 @@ export class AuthService {
     this.allowedOrigins = config.auth.allowedOrigins;
     this.baseUrl = config.auth.baseUrl;
     this.trustProxy = config.auth.trustProxy;
-    this.visitorSeconds = settings.auth?.visitorSeconds ?? DEFAULT_VISITOR_SECONDS;
+    this.visitorSeconds = settings.auth.visitorSeconds;
     this.#sessionPolicy = {
-      sessionSeconds: settings.auth?.sessionSeconds ?? DEFAULT_SESSION_SECONDS,
+      sessionSeconds: settings.auth.sessionSeconds,
       updateSeconds: DEFAULT_UPDATE_SECONDS,
     };
     this.socialProviders = [];
@@ -75,7 +69,7 @@ export class AuthService {
       sql: db.sql,
       secret: config.secret,
       config,
-      settings: settings.auth ?? {},
+      settings: settings.auth,
     });
   }
 

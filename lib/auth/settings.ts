@@ -26,3 +26,21 @@ export interface AuthSettings {
   /** How long the anonymous visitor cookie lasts, in seconds (default 30 days). */
   visitorSeconds?: number;
 }
+
+/** Sign-in options with every default filled in. */
+export interface ResolvedAuthSettings {
+  requireEmailVerification: boolean;
+  sendVerificationEmail?: (email: VerificationEmail) => Promise<void>;
+  minPasswordLength: number;
+  sessionSeconds: number;
+  visitorSeconds: number;
+}
+
+/** The defaults of the `auth` section. */
+export const DEFAULT_AUTH_SETTINGS: ResolvedAuthSettings = {
+  requireEmailVerification: false,
+  minPasswordLength: 8,
+  // A sign-in lasts 7 days; a visitor cookie 30 days.
+  sessionSeconds: 7 * 24 * 60 * 60,
+  visitorSeconds: 30 * 24 * 60 * 60,
+};

@@ -27,7 +27,8 @@ export interface ChatKitServerOptions {
   /** The assistant; without one, turns answer an `error` event. */
   responder?: Responder;
   handlers?: ChatKitHandlers;
-  limits?: Partial<ChatKitLimits>;
+  /** Filled at boot (`resolveSettings`); the defaults when not given. */
+  limits?: ChatKitLimits;
 }
 
 /** The answer to a request: a JSON value, or the events of a stream. */
@@ -44,8 +45,7 @@ export class ChatKitServer implements ServerParts {
   constructor(options: ChatKitServerOptions) {
     this.responder = options.responder;
     this.handlers = options.handlers ?? {};
-    const given = Object.entries(options.limits ?? {}).filter(([, v]) => v !== undefined);
-    this.limits = { ...DEFAULT_LIMITS, ...Object.fromEntries(given) };
+    this.limits = options.limits ?? DEFAULT_LIMITS;
   }
 
   /** Parses one raw JSON body (already read with the body cap). Throws 400 when invalid. */

@@ -35,14 +35,12 @@ export function cspOptions(config: Config, settings: Settings): CspOptions {
 }
 
 /**
- * Where the ChatKit web component comes from, when the UI uses it: `chatkit.ui` (default true)
- * and `chatkit.builtInClient` ("always" = never load it) of `fresh.config.ts`.
+ * Where the ChatKit web component comes from, when the UI uses it (`chatkit.builtInClient`
+ * "always", or `chatkit.ui: false`, never loads it).
  */
 function chatkitOrigins(settings: Settings): string[] {
-  const chatkit = (settings as {
-    chatkit?: { ui?: boolean; builtInClient?: string; scriptUrl?: string };
-  }).chatkit ?? {};
-  if (chatkit.ui === false || chatkit.builtInClient === "always") return [];
+  const { chatkit } = settings;
+  if (chatkit.builtInClient === "always") return [];
   const origins = new Set([CHATKIT_CDN]);
   try {
     if (chatkit.scriptUrl) origins.add(new URL(chatkit.scriptUrl).origin);

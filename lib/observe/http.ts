@@ -8,7 +8,7 @@
  */
 import { log } from "../log.ts";
 import { metrics } from "../metrics/mod.ts";
-import { SpanKind, startSpan } from "../trace.ts";
+import { type Span, withSpan } from "../trace.ts";
 
 /** What the app knows about a request once it was handled. */
 export interface RequestFacts {
@@ -40,14 +40,24 @@ export interface ObservedHandler {
 /** Wraps the app's handler. */
 export function observeHttp(inner: Handler, options: ObserveOptions): ObservedHandler {
   const open = new Set<(reason: string) => Promise<void>>();
-  const handler: Handler = async (req, info) => {
-    const started = performance.now();
+  const handler: Handler = (req, info) => {
     const url = new URL(req.url);
     const route = options.routeOf(url);
-    const span = startSpan(`${req.method} ${route}`, {
+    // The request's span is the active one while it is handled, so that database queries and
+    // the model's HTTP calls made for it are its children.
+    return withSpan(`${req.method} ${route}`, {
       "http.request.method": req.method,
       "http.route": route,
-    }, SpanKind.SERVER);
+    }, (span) => observe(req, info, route, span));
+  };
+
+  const observe = async (
+    req: Request,
+    info: Deno.ServeHandlerInfo | undefined,
+    route: string,
+    span: Span,
+  ): Promise<Response> => {
+    const started = performance.now();
     let response: Response;
     try {
       response = await inner(req, info);

@@ -1,10 +1,10 @@
+import { SignInForm } from "../../components/auth/AuthForms.tsx";
 import {
   type AuthFormData,
   readForm,
   safeNext,
-  SignInForm,
   validateSignIn,
-} from "../../lib/auth/pages.tsx";
+} from "../../components/auth/form.ts";
 import type { SocialProvider } from "../../lib/auth/mod.ts";
 import type { PageProps } from "../../lib/fresh/types.ts";
 import { define, type State } from "../../lib/state.ts";

@@ -1,10 +1,10 @@
+import { SignUpForm } from "../../components/auth/AuthForms.tsx";
 import {
   type AuthFormData,
   readForm,
   safeNext,
-  SignUpForm,
   validateSignUp,
-} from "../../lib/auth/pages.tsx";
+} from "../../components/auth/form.ts";
 import type { PageProps } from "../../lib/fresh/types.ts";
 import { define, type State } from "../../lib/state.ts";
 
@@ -52,7 +52,7 @@ export const handler = define.handlers<AuthFormData>({
 });
 
 function minPasswordLength(settings: State["services"]["settings"]): number {
-  return settings.auth?.minPasswordLength ?? 8;
+  return settings.auth.minPasswordLength;
 }
 
 /** The sign-up page. */

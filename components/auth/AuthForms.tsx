@@ -1,82 +1,10 @@
 /**
- * The sign-in and sign-up forms (server-rendered, no JavaScript needed) and the helpers of
- * their POST handlers: body parsing, validation and safe redirects.
+ * The sign-in and sign-up forms (server-rendered, no JavaScript needed).
  * @module
  */
 import type { ComponentChildren } from "preact";
-import { readBodyCapped } from "../http/body.ts";
-import { BadRequestError } from "../errors.ts";
-import type { SocialProvider } from "./mod.ts";
-
-/** Field name → message. */
-export type FieldErrors = Partial<Record<"name" | "email" | "password" | "form", string>>;
-
-/** What a sign-in or sign-up page renders. */
-export interface AuthFormData {
-  values: { name?: string; email?: string };
-  errors: FieldErrors;
-  next: string;
-  providers: SocialProvider[];
-}
-
-const MAX_FORM_BYTES = 16 * 1024;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
-/** Reads an `application/x-www-form-urlencoded` (or multipart) form body, capped at 16 KiB. */
-export async function readForm(req: Request): Promise<URLSearchParams> {
-  const type = req.headers.get("content-type") ?? "";
-  if (type.startsWith("multipart/form-data")) {
-    const form = await req.formData();
-    const out = new URLSearchParams();
-    for (const [key, value] of form) if (typeof value === "string") out.append(key, value);
-    return out;
-  }
-  const body = await readBodyCapped(req, MAX_FORM_BYTES);
-  if (!type.startsWith("application/x-www-form-urlencoded") && body.byteLength > 0 && !type) {
-    throw new BadRequestError("Expected a form");
-  }
-  return new URLSearchParams(new TextDecoder().decode(body));
-}
-
-/** A same-site path to go to after signing in: only `/…` paths, never `//host` or `/\host`. */
-export function safeNext(value: string | null | undefined): string {
-  if (!value || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) {
-    return "/";
-  }
-  // Control characters (tabs, newlines) are dropped by URL parsers: `/\t/evil` would be `//evil`.
-  for (const c of value) if (c.charCodeAt(0) < 0x20 || c === "\u007f") return "/";
-  return value;
-}
-
-/** Checks the sign-in fields. */
-export function validateSignIn(email: string, password: string): FieldErrors {
-  const errors: FieldErrors = {};
-  if (!email) errors.email = "Enter your email address.";
-  else if (!EMAIL.test(email)) errors.email = "Enter an email address like name@example.com.";
-  if (!password) errors.password = "Enter your password.";
-  return errors;
-}
-
-/** Checks the sign-up fields. */
-export function validateSignUp(
-  name: string,
-  email: string,
-  password: string,
-  minPasswordLength: number,
-): FieldErrors {
-  const errors: FieldErrors = {};
-  if (!name) errors.name = "Enter your name.";
-  else if (name.length > 100) errors.name = "Use at most 100 characters.";
-  if (!email) errors.email = "Enter your email address.";
-  else if (!EMAIL.test(email) || email.length > 254) {
-    errors.email = "Enter an email address like name@example.com.";
-  }
-  if (!password) errors.password = "Choose a password.";
-  else if (password.length < minPasswordLength) {
-    errors.password = `Use at least ${minPasswordLength} characters.`;
-  } else if (password.length > 128) errors.password = "Use at most 128 characters.";
-  return errors;
-}
+import type { SocialProvider } from "../../lib/auth/mod.ts";
+import type { AuthFormData, FieldErrors } from "./form.ts";
 
 const PROVIDER_NAMES: Record<SocialProvider, string> = { github: "GitHub", google: "Google" };
 
