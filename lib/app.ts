@@ -18,6 +18,7 @@ import { edgeMiddleware } from "./http/edge.ts";
 import { log } from "./log.ts";
 import { observeHttp, type RequestFacts } from "./observe/http.ts";
 import { routeMatcher } from "./observe/routes.ts";
+import { Shutdown } from "./shutdown.ts";
 import { createServices, type Services } from "./services.ts";
 import { resolveSettings, type SettingsInput } from "./settings.ts";
 import type { State } from "./state.ts";
@@ -40,6 +41,8 @@ export interface App {
   services: Services;
   /** Cancels the streaming responses still open (each saves what it had written). */
   cutStreams(): Promise<void>;
+  /** Tells streaming turns that the app is stopping, and tracks their last writes. */
+  lifecycle: Shutdown;
   /** Closes the database if the app opened it. */
   close(): Promise<void>;
 }
@@ -98,6 +101,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     const applied = await runMigrations(db.sql, await readMigrations(MIGRATIONS_DIR));
     if (applied.length > 0) log.info("migrations applied", { applied });
     const services = await createServices(config, settings, db);
+    const lifecycle = new Shutdown();
     // Each request's state, for its log line once it is answered.
     const states = new WeakMap<Request, State>();
     const factsOf = (req: Request): RequestFacts | undefined => {
@@ -132,6 +136,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       handler: observed.handler,
       cutStreams: observed.cutStreams,
       services,
+      lifecycle,
       close: () => options.database ? Promise.resolve() : opened.close(),
     };
   } catch (error) {
@@ -148,17 +153,30 @@ export interface RunningServer {
   shutdown(): Promise<void>;
 }
 
-/** How long in-flight requests may run on after a shutdown begins. */
-const DRAIN_MS = 8_000;
+/**
+ * After the drain deadline: how long cancelled turns may take to save their partial answers, and
+ * then how long their streams may take to end, before the app closes the database anyway.
+ */
+const SAVE_MS = 5_000;
+const END_MS = 2_000;
+
+/** Resolves true when `promise` settles within `ms`, else false. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), ms));
+  try {
+    return await Promise.race([promise.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** Serves the app on `config.hostname:config.port`. */
 export async function serve(options: AppOptions & { quiet?: boolean }): Promise<RunningServer> {
   const app = await createApp(options);
-  const abort = new AbortController();
   const server = Deno.serve({
     hostname: options.config.hostname,
     port: options.config.port,
-    signal: abort.signal,
     onListen: () => {},
   }, app.handler);
   const address = server.addr as Deno.NetAddr;
@@ -173,26 +191,30 @@ export async function serve(options: AppOptions & { quiet?: boolean }): Promise<
     app,
     shutdown() {
       stopping ??= (async () => {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const drained = await Promise.race([
-          // Waits for response bodies still streaming too (a reply being generated).
-          server.shutdown().then(() => true),
-          new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), DRAIN_MS)),
-        ]);
-        clearTimeout(timer);
-        if (!drained) {
-          log.warn("shutdown: requests still running were cut off", { afterMs: DRAIN_MS });
-          // Cancelling the streams lets each reply save its partial text, and the server
-          // finish. (Aborting the server's signal after shutdown() throws in Deno 2.9.)
+        const drainMs = options.config.shutdownDrainSeconds * 1000;
+        // Stops accepting; resolves once every response has ended, streams included.
+        const finished = server.shutdown();
+        if (!await settlesWithin(finished, drainMs)) {
+          log.warn("shutdown: cancelling replies still streaming", {
+            afterMs: drainMs,
+            turns: app.lifecycle.running,
+          });
+        }
+        // Cancelled turns (and turns whose client went away earlier) save what they have; their
+        // streams then end by themselves, so no connection is cut under a response.
+        if (!await app.lifecycle.stop(SAVE_MS)) {
+          log.warn("shutdown: some replies were still saving", { afterMs: SAVE_MS });
+        }
+        if (!await settlesWithin(finished, END_MS)) {
+          // A stream that is not a turn (or a turn that would not stop): cancelling its body
+          // runs its cancel path and lets the server finish. (Aborting the server's signal
+          // after shutdown() throws BadResource in Deno 2.9.)
+          log.warn("shutdown: streams still open are cut", { afterMs: END_MS });
           await app.cutStreams();
-          let cutTimer: ReturnType<typeof setTimeout> | undefined;
-          await Promise.race([
-            server.finished.catch(() => {}),
-            new Promise((resolve) => cutTimer = setTimeout(resolve, 2_000)),
-          ]);
-          clearTimeout(cutTimer);
+          await settlesWithin(finished, END_MS);
         }
         await app.close();
+        if (!options.quiet) log.info("stopped");
       })();
       return stopping;
     },
@@ -237,7 +259,11 @@ export async function runUntilSignalled(start: () => Promise<RunningServer>): Pr
 function exitOnSignals(server: RunningServer): void {
   const stop = async (signal: string) => {
     log.info("shutting down", { signal });
-    const hardStop = setTimeout(() => Deno.exit(1), 10_000);
+    // Past the drain, the saving and the closing: something hangs, exit anyway.
+    const hardStop = setTimeout(
+      () => Deno.exit(1),
+      server.app.services.config.shutdownDrainSeconds * 1000 + 10_000,
+    );
     try {
       await server.shutdown();
     } finally {

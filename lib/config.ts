@@ -37,6 +37,11 @@ export interface Config {
   chatkitDomainKey?: string;
   /** The knowledge base's embedding model (see `lib/knowledge/embeddings.ts`). */
   embedding: EmbeddingEnvConfig;
+  /**
+   * `SHUTDOWN_DRAIN_SECONDS`: how long replies still streaming may run on after SIGTERM before
+   * they are cancelled (their partial text saved); keep it under the platform's grace period.
+   */
+  shutdownDrainSeconds: number;
 }
 
 /** `EMBEDDING_*` variables: unset model = no vectors (full-text search only). */
@@ -190,6 +195,7 @@ const schema = {
   RATE_LIMIT_PER_DAY: optional(integer(0, 100_000_000)),
   RATE_LIMIT_PER_ADDRESS_PER_MINUTE: optional(integer(0, 1_000_000)),
   RATE_LIMIT_PER_ADDRESS_PER_DAY: optional(integer(0, 100_000_000)),
+  SHUTDOWN_DRAIN_SECONDS: optional(integer(0, 3600)),
   // Knowledge base embeddings (issue 11).
   EMBEDDING_MODEL: optional(z.string().trim().min(1)),
   EMBEDDING_BASE_URL: optional(httpUrl),
@@ -262,6 +268,7 @@ export function loadConfig(env: Record<string, string | undefined>, mode: Mode):
         : undefined,
       trustProxy: v.TRUST_PROXY ?? false,
     },
+    shutdownDrainSeconds: v.SHUTDOWN_DRAIN_SECONDS ?? 8,
     rateLimit: {
       perMinute: v.RATE_LIMIT_PER_MINUTE,
       perDay: v.RATE_LIMIT_PER_DAY,

@@ -63,3 +63,15 @@ Deno.test("loadConfig - production refuses a long but guessable BETTER_AUTH_SECR
 Deno.test("loadConfig - empty values count as unset", () => {
   equal(loadConfig({ PORT: "", DATABASE_URL: "" }, "development").port, 8000);
 });
+
+// Production (issue 15): the metrics token and the database's CA.
+Deno.test("loadConfig - METRICS_TOKEN needs 16+ characters; a CA from either variable", () => {
+  throws(() => loadConfig({ METRICS_TOKEN: "short" }, "development"), /METRICS_TOKEN: .*16/);
+  equal(loadConfig({ METRICS_TOKEN: "x".repeat(16) }, "development").metricsToken, "x".repeat(16));
+  equal(loadConfig({ PGSSLROOTCERT: "/ca.pem" }, "development").databaseCaCert, "/ca.pem");
+  equal(
+    loadConfig({ PGSSLROOTCERT: "/ca.pem", DATABASE_CA_CERT: "/mine.pem" }, "development")
+      .databaseCaCert,
+    "/mine.pem",
+  );
+});

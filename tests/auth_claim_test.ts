@@ -61,16 +61,15 @@ dbTest("claim on sign-up - the visitor's conversation moves to the new account",
     const bystander = new Visitor(h.app);
     const theirs = await converse(bystander, "not yours");
 
-    const res = await v.submit("/auth/signup", {
-      name: "New",
-      email: freshEmail(),
-      password: PASSWORD,
-    });
+    const email = freshEmail();
+    const res = await v.submit("/auth/signup", { name: "New", email, password: PASSWORD });
     assert.equal(res.status, 303);
     assert.ok(visitorCleared(res), "the visitor cookie is cleared");
     assert.equal(v.visitorId(), undefined);
-    const userId = (await db.sql`
-      select "userId" from "session" order by "createdAt" desc limit 1`)[0].userId as string;
+    // The account this test made, picked by its own email (not "the newest in the database").
+    const users = await db.sql`select id from "user" where email = ${email}`;
+    assert.equal(users.length, 1, "one account for the email");
+    const userId = users[0].id as string;
     const all = [userId];
     assert.deepEqual(await owners(db, mine.threadId, mine.attachmentId), {
       threads: all,

@@ -13,6 +13,7 @@ import {
   waitIdle,
 } from "./support/chat_widget.ts";
 import { testDatabase } from "./support/db.ts";
+import { waitUntil } from "./support/wait.ts";
 
 browserTest("chat actions - thumbs feedback is stored and retry answers again", async (browser) => {
   const db = await testDatabase("pglite");
@@ -149,8 +150,12 @@ browserTest(
       ok((await body.innerText()).includes("bad"));
       // The raw HTML is visible as text.
       ok((await body.innerText()).includes('<img src=x onerror="alert(1)">'));
-      await page.waitForTimeout(200);
-      deepEqual(dialogs, []);
+      // No element that could run script was inserted (img/script counted above). As a positive
+      // control, a dialog raised now is seen: the listener works, and anything the rendered
+      // Markdown had queued before it would have been seen first.
+      await page.evaluate(() => setTimeout(() => alert("control")));
+      await waitUntil(() => dialogs.includes("control"), "the control dialog was seen");
+      deepEqual(dialogs, ["control"]);
     } finally {
       await chat.close();
     }

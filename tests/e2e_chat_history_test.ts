@@ -117,13 +117,22 @@ browserTest("chat history - rename a thread that is open updates the header", as
     await sendMessage(page, "Plan a trip");
     await waitIdle(page);
     await page.locator(".ck-header-title", { hasText: "Plan a trip" }).waitFor();
+    const requests: string[] = [];
+    page.on("request", (request) => {
+      if (request.url().endsWith("/chatkit")) requests.push(JSON.parse(request.postData()!).type);
+    });
     await page.getByRole("button", { name: "Chat history" }).click();
     await page.getByRole("button", { name: "Rename “Plan a trip”" }).click();
     await page.getByRole("textbox", { name: "Chat title" }).fill("Trip to Lisbon");
     await page.getByRole("button", { name: "Save" }).click();
     await page.locator(".ck-history-title", { hasText: "Trip to Lisbon" }).waitFor();
-    await page.locator(".ck-history-open", { hasText: "Trip to Lisbon" }).click();
+    // Back to the open thread without reopening it: its header already carries the new title,
+    // and the thread was not loaded again to get there.
+    const before = requests.length;
+    await page.getByRole("button", { name: "Back to chat" }).click();
     await page.locator(".ck-header-title", { hasText: "Trip to Lisbon" }).waitFor();
+    await page.locator(".ck-message-user .ck-bubble", { hasText: "Plan a trip" }).waitFor();
+    deepEqual(requests.slice(before).filter((t) => t === "threads.get_by_id"), []);
     // New chat from the header: start screen, nothing remembered.
     await page.getByRole("button", { name: "New chat" }).click();
     await page.getByText("How can I help you today?").waitFor();

@@ -129,6 +129,7 @@ Deno.test({
           ok(["user", "visitor", "none"].includes(String(line.owner)), JSON.stringify(line));
         }
         equal(chatkit.filter((l) => l.owner === "visitor").length, 3);
+        equal(new Set(lines.map((l) => l.requestId)).size, lines.length, "one id per request");
         equal(chatkit.filter((l) => l.owner === "user").length, 1);
         equal(chatkit.filter((l) => l.stream === "complete").length, 2);
 

@@ -7,6 +7,7 @@ import { addMessageRequest, createRequest } from "./chatkit_helpers.ts";
 import { captureConsole, freshEmail, startAuthHarness, Visitor } from "./auth_helpers.ts";
 import { TEST_SECRET } from "./support/app.ts";
 import { dbTest } from "./support/db.ts";
+import { waitUntil } from "./support/wait.ts";
 import type { TestAppOptions } from "./support/app.ts";
 
 const EVIL = "https://evil.example";
@@ -311,6 +312,14 @@ dbTest(
 
 dbTest("rate limits - per day, per client address, and shared by every instance", async (db) => {
   // Per day: Retry-After runs to the end of the UTC day.
+  // The day is the database's UTC day (the limiter counts with its now()), so the expectation is
+  // read from the same clock. Both requests must fall on one day: if midnight is under a minute
+  // away, wait for the new day first (a state, bounded), so the test holds at any hour.
+  const secondsLeft = async () =>
+    (await db.sql`
+      select ceil(extract(epoch from date_trunc('day', now() at time zone 'utc')
+        + interval '1 day' - (now() at time zone 'utc')))::int as left`)[0].left as number;
+  await waitUntil(async () => (await secondsLeft()) > 60, "the UTC day has a minute left", 90_000);
   const daily = await startAuthHarness(db, { env: { RATE_LIMIT_PER_DAY: "1" } });
   try {
     const v = new Visitor(daily.app);
@@ -319,13 +328,7 @@ dbTest("rate limits - per day, per client address, and shared by every instance"
     await res.body?.cancel();
     assert.equal(res.status, 429);
     const retry = Number(res.headers.get("retry-after"));
-    const untilMidnight = Math.ceil(
-      (Date.UTC(
-        new Date().getUTCFullYear(),
-        new Date().getUTCMonth(),
-        new Date().getUTCDate() + 1,
-      ) - Date.now()) / 1000,
-    );
+    const untilMidnight = await secondsLeft();
     assert.ok(Math.abs(retry - untilMidnight) <= 5, `Retry-After ${retry} ≈ ${untilMidnight}`);
   } finally {
     await daily.close();

@@ -60,7 +60,14 @@ Deno.test({
       for (const q of queries) {
         equal(q.traceId, request.traceId);
         equal(q.attributes["db.system"], "postgresql");
+        ok(
+          ["select", "insert", "update", "delete", "with"].includes(
+            String(q.attributes["db.operation"]),
+          ),
+        );
       }
+      // No span carries the message text (statements are sent apart from their values).
+      ok(!JSON.stringify(receiver.spans).includes("trace me"));
       // The model turn has a span of its own in the request's trace, with its tokens.
       const turn = receiver.spans.find((s) => s.name === "chatkit.turn");
       ok(turn, "a chatkit.turn span");

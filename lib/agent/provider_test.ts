@@ -1,5 +1,5 @@
 import { getDefaultModel } from "@openai/agents";
-import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, ok as assert, throws } from "node:assert/strict";
 import { loadConfig } from "../config.ts";
 import { describeProvider, GEMINI_BASE_URL, resolveProvider } from "./provider.ts";
 import { DEFAULT_AGENT_SETTINGS, resolveAgentSettings } from "./settings.ts";
@@ -54,12 +54,10 @@ Deno.test("loadConfig - provider variables are validated and tracing is opt-in",
       "maybe",
     ]]
   ) {
-    try {
-      llm({ [name]: value });
-      assert(false, `${name}=${value} accepted`);
-    } catch (e) {
-      assert((e as Error).message.startsWith(`${name}:`), (e as Error).message);
-    }
+    throws(() => llm({ [name]: value }), (e: Error) => {
+      assert(e.message.startsWith(`${name}:`), e.message);
+      return true;
+    }, `${name}=${value} accepted`);
   }
 });
 
@@ -68,10 +66,5 @@ Deno.test("resolveAgentSettings - fills defaults and names a bad value", () => {
   assertEquals(s.history, { maxTurns: 3, maxChars: DEFAULT_AGENT_SETTINGS.history.maxChars });
   assertEquals(s.timeouts, DEFAULT_AGENT_SETTINGS.timeouts);
   assertEquals(s.name, DEFAULT_AGENT_SETTINGS.name);
-  try {
-    resolveAgentSettings({ timeouts: { idleMs: 0 } });
-    assert(false, "accepted");
-  } catch (e) {
-    assert((e as Error).message.includes("agent.timeouts.idleMs"), (e as Error).message);
-  }
+  throws(() => resolveAgentSettings({ timeouts: { idleMs: 0 } }), /agent\.timeouts\.idleMs/);
 });

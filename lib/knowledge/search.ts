@@ -7,6 +7,7 @@
  * Passages of the page the user is on (when known) come first.
  * @module
  */
+import { metrics } from "../metrics/mod.ts";
 import type { Sql } from "../db/mod.ts";
 import { log } from "../log.ts";
 import type { EmbeddingClient } from "./embeddings.ts";
@@ -93,8 +94,22 @@ export class KnowledgeSearch {
     return Boolean(row?.any);
   }
 
-  /** The passages best matching `query`. */
+  /** The passages best matching `query` (counted in `/metrics` by method and outcome). */
   async search(query: string, options: SearchOptions = {}): Promise<SearchResult> {
+    try {
+      const result = await this.#search(query, options);
+      metrics.retrievals.inc({
+        method: result.method,
+        outcome: result.passages.length > 0 ? "found" : "none",
+      });
+      return result;
+    } catch (error) {
+      metrics.retrievals.inc({ method: options.method ?? "hybrid", outcome: "error" });
+      throw error;
+    }
+  }
+
+  async #search(query: string, options: SearchOptions): Promise<SearchResult> {
     const topK = options.topK ?? this.settings.topK;
     const text = query.trim().slice(0, 4000);
     if (!text) return { passages: [], method: "fulltext" };

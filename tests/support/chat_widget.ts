@@ -62,6 +62,22 @@ export async function openChat(page: Page): Promise<void> {
   await page.waitForSelector(".ck-panel[data-open=true]");
 }
 
+/**
+ * Waits until the panel's opening or closing transition has run to its end (no running CSS
+ * transition or animation left in it), so that its size is its final size.
+ */
+export async function waitPanelSettled(page: Page): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const panel = document.querySelector(".ck-panel");
+      return !!panel &&
+        panel.getAnimations({ subtree: true }).every((a) => a.playState !== "running");
+    },
+    null,
+    { timeout: 15_000 },
+  );
+}
+
 /** Sends a message through the built-in composer. */
 export async function sendMessage(page: Page, text: string): Promise<void> {
   const box = page.getByRole("textbox", { name: "Message" });

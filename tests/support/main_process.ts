@@ -34,12 +34,16 @@ export interface MainOptions {
   permissions?: string[];
   /** How long to wait for "listening" (ms). */
   timeoutMs?: number;
+  /** Runs `deno task <task>` (e.g. "dev") instead of `main.ts`. */
+  task?: string;
 }
 
 /** Starts `main.ts` in the project root with PORT=0 on 127.0.0.1 and the test secret. */
 export function spawnMain(options: MainOptions = {}): MainProcess {
   const process = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...(options.permissions ?? ["-A"]), `${ROOT}main.ts`],
+    args: options.task
+      ? ["task", options.task]
+      : ["run", ...(options.permissions ?? ["-A"]), `${ROOT}main.ts`],
     cwd: ROOT,
     clearEnv: true,
     env: {
