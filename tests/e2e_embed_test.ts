@@ -166,7 +166,8 @@ embedTest(
         .waitFor({ timeout: 10_000 });
       chat.fake.enqueue({ text: "Signed in and still here." });
       await sendMessage(page, "Still there?");
-      await widget.getByText("Signed in and still here.").waitFor();
+      await widget.locator(".ck-message-assistant", { hasText: "Signed in and still here." })
+        .waitFor();
       await waitIdle(page);
       const [count] = await db.sql<{ n: number }[]>`
       select count(*)::int as n from thread_items
