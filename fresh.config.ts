@@ -17,15 +17,29 @@ export default defineConfig({
     maxMessageChars: 32_000,
     // Largest attachment, in bytes.
     maxAttachmentBytes: 10 * 1024 * 1024,
-    // Attachment types users may upload (`image/*` style wildcards work).
+    // Attachment types users may upload (`image/*` style wildcards work). The type is decided
+    // from the file's bytes and name, not the browser's claim: `.ts`, `.py`, `.md`, `.csv` files
+    // are text; a "PNG" that is not one is refused.
     attachmentMimeTypes: [
       "image/png",
       "image/jpeg",
       "image/gif",
       "image/webp",
       "application/pdf",
-      "text/plain",
+      "text/*",
+      "application/json",
+      "application/jsonl",
+      "application/xml",
+      "application/yaml",
+      "application/toml",
+      "application/sql",
     ],
+    // Attachment bytes one user or visitor may keep; uploads per hour; how long an upload no
+    // message uses is kept; how long a signed image preview URL works (seconds).
+    attachmentStorageBytes: 100 * 1024 * 1024,
+    uploadsPerHour: 20,
+    unattachedUploadHours: 24,
+    previewUrlSeconds: 3600,
   },
   agent: {
     // The assistant's name and system prompt. Which provider and model answer comes from the
@@ -50,6 +64,18 @@ export default defineConfig({
     maxRetries: 2,
     // Most model calls in one turn (each tool round trip is one more).
     maxModelCalls: 10,
+    // Attachments: `vision: false` for a model without image input (a note replaces each
+    // image); `fileInput: "text"` sends PDFs as their extracted text even on the Responses API
+    // (for providers behind it that take no files). Larger images are scaled down to the image
+    // budget; at most maxTextChars of each PDF or text file are read; older turns keep at most
+    // maxImages images and maxFiles PDF files (older images become notes first).
+    vision: true,
+    fileInput: "auto",
+    attachments: {
+      image: { maxEdge: 2048, maxPixels: 2048 * 2048, maxBytes: 3 * 1024 * 1024 },
+      maxTextChars: 20_000,
+      history: { maxImages: 8, maxFiles: 4 },
+    },
   },
   auth: {
     // Require a verified email before sign-in. Needs `sendVerificationEmail` (see lib/auth/settings.ts).
@@ -79,6 +105,31 @@ export default defineConfig({
     // The same, per client address (several people may share one address).
     perAddressPerMinute: 300,
     perAddressPerDay: 5000,
+  },
+  knowledge: {
+    // What `deno task ingest` reads with no argument: folders/files (with the public URL they are
+    // published at, for citations) and page or sitemap URLs, e.g.
+    // [{ path: "docs/", baseUrl: "https://docs.example.com/" }, "https://example.com/sitemap.xml"]
+    sources: [],
+    // "always": search before every model call and give the passages as numbered sources;
+    // "tool": a search_knowledge tool the model may call instead; "off": no retrieval.
+    // With nothing ingested the assistant behaves as if this section were not there.
+    mode: "always",
+    // Passages per turn, and the most characters of them.
+    topK: 5,
+    maxChars: 6000,
+    // Least cosine similarity for a passage found by vector search alone (full-text matches
+    // always count); 0.3 suits OpenAI's text-embedding-3 models.
+    minSimilarity: 0.3,
+    // Tell the model to answer only from the sources (and attached files), else to say it does
+    // not know.
+    answerOnlyFromSources: true,
+    // Postgres text-search configuration: "english", "simple" (no stemming), "german", …
+    language: "english",
+    // Sections longer than maxChars are cut at paragraphs; overlapChars are repeated.
+    chunk: { maxChars: 1200, overlapChars: 150 },
+    // URL sources: pages fetched at once, time and size limits, other hosts a sitemap may list.
+    fetch: { concurrency: 4, timeoutMs: 15_000, maxBytes: 5 * 1024 * 1024, allowedHosts: [] },
   },
   chatkit: {
     // OpenAI's ChatKit web component. Without access to it (offline, CSP, blocked), the widget

@@ -6,21 +6,22 @@ import * as $1 from "./routes/_500.tsx";
 import * as $2 from "./routes/_app.tsx";
 import * as $3 from "./routes/_middleware.ts";
 import * as $4 from "./routes/api/auth/[...path].ts";
-import * as $5 from "./routes/auth/signin.tsx";
-import * as $6 from "./routes/auth/signout.ts";
-import * as $7 from "./routes/auth/signup.tsx";
-import * as $8 from "./routes/chatkit.ts";
-import * as $9 from "./routes/chatkit/preview/[id].ts";
-import * as $10 from "./routes/chatkit/upload/[id].ts";
-import * as $11 from "./routes/chatkit/upload/index.ts";
-import * as $12 from "./routes/embed.js.ts";
-import * as $13 from "./routes/embed/grant.ts";
-import * as $14 from "./routes/embed/signin.tsx";
-import * as $15 from "./routes/embed/signout.ts";
-import * as $16 from "./routes/embed/token.ts";
-import * as $17 from "./routes/health.ts";
-import * as $18 from "./routes/index.tsx";
-import * as $19 from "./routes/metrics.ts";
+import * as $5 from "./routes/api/knowledge.ts";
+import * as $6 from "./routes/auth/signin.tsx";
+import * as $7 from "./routes/auth/signout.ts";
+import * as $8 from "./routes/auth/signup.tsx";
+import * as $9 from "./routes/chatkit.ts";
+import * as $10 from "./routes/chatkit/preview/[id].ts";
+import * as $11 from "./routes/chatkit/upload/[id].ts";
+import * as $12 from "./routes/chatkit/upload/index.ts";
+import * as $13 from "./routes/embed.js.ts";
+import * as $14 from "./routes/embed/grant.ts";
+import * as $15 from "./routes/embed/signin.tsx";
+import * as $16 from "./routes/embed/signout.ts";
+import * as $17 from "./routes/embed/token.ts";
+import * as $18 from "./routes/health.ts";
+import * as $19 from "./routes/index.tsx";
+import * as $20 from "./routes/metrics.ts";
 import * as $island0 from "./islands/ChatWidget.tsx";
 import * as $island1 from "./islands/EmbedSignIn.tsx";
 
@@ -33,21 +34,22 @@ const manifest = {
     "./routes/_app.tsx": $2,
     "./routes/_middleware.ts": $3,
     "./routes/api/auth/[...path].ts": $4,
-    "./routes/auth/signin.tsx": $5,
-    "./routes/auth/signout.ts": $6,
-    "./routes/auth/signup.tsx": $7,
-    "./routes/chatkit.ts": $8,
-    "./routes/chatkit/preview/[id].ts": $9,
-    "./routes/chatkit/upload/[id].ts": $10,
-    "./routes/chatkit/upload/index.ts": $11,
-    "./routes/embed.js.ts": $12,
-    "./routes/embed/grant.ts": $13,
-    "./routes/embed/signin.tsx": $14,
-    "./routes/embed/signout.ts": $15,
-    "./routes/embed/token.ts": $16,
-    "./routes/health.ts": $17,
-    "./routes/index.tsx": $18,
-    "./routes/metrics.ts": $19,
+    "./routes/api/knowledge.ts": $5,
+    "./routes/auth/signin.tsx": $6,
+    "./routes/auth/signout.ts": $7,
+    "./routes/auth/signup.tsx": $8,
+    "./routes/chatkit.ts": $9,
+    "./routes/chatkit/preview/[id].ts": $10,
+    "./routes/chatkit/upload/[id].ts": $11,
+    "./routes/chatkit/upload/index.ts": $12,
+    "./routes/embed.js.ts": $13,
+    "./routes/embed/grant.ts": $14,
+    "./routes/embed/signin.tsx": $15,
+    "./routes/embed/signout.ts": $16,
+    "./routes/embed/token.ts": $17,
+    "./routes/health.ts": $18,
+    "./routes/index.tsx": $19,
+    "./routes/metrics.ts": $20,
   },
   islands: {
     "./islands/ChatWidget.tsx": $island0,

@@ -3,6 +3,7 @@
  * graceful shutdown. `main.ts`, `dev.ts`, the tests and the benchmarks all start it here.
  * @module
  */
+import { writeIngestEndpoint } from "./knowledge/remote.ts";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { type Config, ConfigError } from "./config.ts";
@@ -137,7 +138,10 @@ export async function createApp(options: AppOptions): Promise<App> {
       cutStreams: observed.cutStreams,
       services,
       lifecycle,
-      close: () => options.database ? Promise.resolve() : opened.close(),
+      close: () => {
+        services.attachments.close();
+        return options.database ? Promise.resolve() : opened.close();
+      },
     };
   } catch (error) {
     if (!options.database) await opened.close();
@@ -182,6 +186,11 @@ export async function serve(options: AppOptions & { quiet?: boolean }): Promise<
   const address = server.addr as Deno.NetAddr;
   const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
   const url = `http://${host === "0.0.0.0" ? "localhost" : host}:${address.port}`;
+  // The embedded database is this process's alone: `deno task ingest` writes through us then.
+  const ingest = app.services.db.kind === "embedded" && !options.database
+    ? await writeIngestEndpoint(options.config.dataDir, url)
+    : null;
+  if (ingest) app.services.knowledge.ingestToken = ingest.token;
   if (!options.quiet) {
     log.info("listening", { url, mode: options.config.mode, database: app.services.db.kind });
   }
@@ -213,6 +222,7 @@ export async function serve(options: AppOptions & { quiet?: boolean }): Promise<
           await app.cutStreams();
           await settlesWithin(finished, END_MS);
         }
+        await ingest?.remove();
         await app.close();
         if (!options.quiet) log.info("stopped");
       })();

@@ -4,12 +4,15 @@
  * @module
  */
 import { createResponder } from "./agent/mod.ts";
+import { workerProcessor } from "./attachments/processor.ts";
+import { AttachmentService } from "./attachments/service.ts";
 import { AuthService } from "./auth/mod.ts";
 import { ChatKitServer } from "./chatkit/server.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/mod.ts";
 import { RateLimiter } from "./http/rate_limit.ts";
 import { EmbedService } from "./embed/service.ts";
+import { createKnowledge, type KnowledgeService } from "./knowledge/service.ts";
 import type { Settings } from "./settings.ts";
 import { PostgresStore, type Store } from "./store/mod.ts";
 
@@ -30,6 +33,10 @@ export interface Services {
   limiter: RateLimiter;
   /** The assistant on other sites: allowed origins, visitor tokens, grants (lib/embed). */
   embed: EmbedService;
+  /** Uploads, previews, quotas and the sweep of unused uploads (lib/attachments). */
+  attachments: AttachmentService;
+  /** The site's knowledge base: retrieval for turns, ingestion endpoint (lib/knowledge). */
+  knowledge: KnowledgeService;
 }
 
 /** Builds the services from the parsed environment, the settings and the open database. */
@@ -38,9 +45,38 @@ export function createServices(
   settings: Settings,
   db: Database,
 ): Promise<Services> {
-  const responder = createResponder(config, settings.agent, { sql: db.sql });
+  const attachments = new AttachmentService({
+    sql: db.sql,
+    limits: settings.limits,
+    storage: {
+      maxStoredBytes: settings.limits.attachmentStorageBytes,
+      uploadsPerHour: settings.limits.uploadsPerHour,
+      unattachedHours: settings.limits.unattachedUploadHours,
+      previewUrlSeconds: settings.limits.previewUrlSeconds,
+    },
+    model: settings.agent.attachments,
+    processor: workerProcessor(),
+    secret: config.secret ?? "",
+  });
+  // Unused uploads older than the limit go now (boot) and then periodically.
+  attachments.startSweeping();
+  const knowledge = createKnowledge(config, settings.knowledge, db.sql);
+  const responder = createResponder(config, settings.agent, {
+    sql: db.sql,
+    steps: knowledge.steps,
+    tools: knowledge.tools,
+    instructions: knowledge.instructions,
+    finalize: knowledge.annotate,
+    attachments,
+  });
   const store = new PostgresStore(db.sql);
-  const chatkit = new ChatKitServer({ limits: settings.limits, responder });
+  const chatkit = new ChatKitServer({
+    limits: {
+      ...settings.limits,
+      maxAttachmentsPerMessage: settings.chatkit.composer.attachments.maxCount,
+    },
+    responder,
+  });
   const auth = new AuthService(config, settings, db, store);
   const limiter = new RateLimiter(db.sql, settings.rateLimit);
   const embed = new EmbedService({
@@ -49,5 +85,16 @@ export function createServices(
     allowedOrigins: config.auth.allowedOrigins,
     settings: settings.embed,
   });
-  return Promise.resolve({ config, settings, db, store, chatkit, auth, limiter, embed });
+  return Promise.resolve({
+    embed,
+    config,
+    settings,
+    db,
+    store,
+    chatkit,
+    auth,
+    limiter,
+    knowledge,
+    attachments,
+  });
 }

@@ -26,13 +26,19 @@ import {
   type ChatKitSettingsInput,
   DEFAULT_CHATKIT_SETTINGS,
   resolveChatKitSettings,
-} from "./chatkit_client/settings.ts";
+} from "../components/chat/settings.ts";
 import type { Config } from "./config.ts";
 import {
   DEFAULT_EMBED_SETTINGS,
   type EmbedSettings,
   resolveEmbedSettings,
 } from "./embed/settings.ts";
+import {
+  DEFAULT_KNOWLEDGE_SETTINGS,
+  type KnowledgeSettings,
+  type KnowledgeSettingsInput,
+  resolveKnowledgeSettings,
+} from "./knowledge/settings.ts";
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings, rateLimitsOf } from "./http/rate_limit.ts";
 
 /** The site's name and description. */
@@ -58,6 +64,8 @@ export interface SettingsInput {
   embed?: Partial<EmbedSettings>;
   /** Limits on model turns, per owner and per client address (env variables override them). */
   rateLimit?: Partial<RateLimitSettings>;
+  /** The knowledge base: sources to ingest, chunking, retrieval (see `lib/knowledge/settings.ts`). */
+  knowledge?: KnowledgeSettingsInput;
 }
 
 /** The app's settings with every default filled in (`services.settings`). */
@@ -70,6 +78,7 @@ export interface Settings {
   embed: EmbedSettings;
   /** With the environment's overrides applied. */
   rateLimit: RateLimitSettings;
+  knowledge: KnowledgeSettings;
 }
 
 /** Every default (but `site`, which `fresh.config.ts` must give). */
@@ -80,6 +89,7 @@ export const DEFAULT_SETTINGS: Omit<Settings, "site"> = {
   auth: DEFAULT_AUTH_SETTINGS,
   embed: DEFAULT_EMBED_SETTINGS,
   rateLimit: DEFAULT_RATE_LIMITS,
+  knowledge: DEFAULT_KNOWLEDGE_SETTINGS,
 };
 
 /**
@@ -99,6 +109,7 @@ export function resolveSettings(
     auth: { ...d.auth, ...defined(input.auth) },
     embed: resolveEmbedSettings(input.embed),
     rateLimit: rateLimitsOf(input.rateLimit, env.rateLimit),
+    knowledge: resolveKnowledgeSettings(input.knowledge),
   };
 }
 

@@ -17,9 +17,9 @@ import { DataDirLockedError } from "../lib/db/lock.ts";
 import { MigrationError } from "../lib/db/migrate.ts";
 import { EmbeddingClient, EmbeddingError, resolveEmbeddings } from "../lib/knowledge/embeddings.ts";
 import { openKnowledgeWriter } from "../lib/knowledge/writer.ts";
+import { RemoteIngestError } from "../lib/knowledge/remote.ts";
 import {
   KnowledgeSettingsError,
-  type KnowledgeSettingsInput,
   type KnowledgeSourceSetting,
   resolveKnowledgeSettings,
 } from "../lib/knowledge/settings.ts";
@@ -99,8 +99,7 @@ function summary(r: SyncReport): string {
 async function main(): Promise<number> {
   const args = parseArgs(Deno.args);
   const config = loadConfig(Deno.env.toObject(), "development");
-  const input = (settingsFile as { knowledge?: KnowledgeSettingsInput }).knowledge;
-  const settings = resolveKnowledgeSettings(input);
+  const settings = resolveKnowledgeSettings(settingsFile.knowledge);
   const writer = await openKnowledgeWriter(config, settings);
   try {
     if (args.list) {
@@ -191,7 +190,8 @@ try {
     error instanceof UsageError || error instanceof ConfigError ||
     error instanceof MigrationError ||
     error instanceof KnowledgeSettingsError || error instanceof DataDirLockedError ||
-    error instanceof EmbeddingError || error instanceof IngestInputError
+    error instanceof EmbeddingError || error instanceof IngestInputError ||
+    error instanceof RemoteIngestError
   ) {
     console.error(`error: ${error.message}`);
     if (error instanceof UsageError) console.error(USAGE);

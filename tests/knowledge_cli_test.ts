@@ -12,7 +12,8 @@ import {
   SERVER_MISSING_REASON,
   SERVER_URL,
 } from "./support/db.ts";
-import { type FakeOpenAI, startFakeOpenAI } from "./support/fake_openai.ts";
+import { type FakeOpenAI, startFakeOpenAI, systemText } from "./support/fake_openai.ts";
+import { buildClientBundles, spawnMain } from "./support/main_process.ts";
 import { makeCorpus } from "./support/knowledge_corpus.ts";
 
 const TASK = new URL("../tasks/ingest.ts", import.meta.url).pathname;
@@ -160,3 +161,74 @@ async function exists(path: string) {
     return false;
   }
 }
+
+Deno.test({
+  name:
+    "ingest task - while the app runs on PGlite, ingestion writes through the app and answers use it at once",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await buildClientBundles();
+    const fake = await startFakeOpenAI();
+    const corpus = await makeCorpus();
+    const dataDir = await Deno.makeTempDir({ prefix: "ingest-app-" });
+    const env = {
+      ...providerEnv(fake),
+      DATA_DIR: dataDir,
+      MODEL: "fake-1",
+    };
+    const app = spawnMain({ env });
+    try {
+      const url = await app.listening;
+      const endpoint = join(dataDir, "ingest.json");
+      equal((await Deno.stat(endpoint)).mode! & 0o777, 0o600, "the token file is private");
+
+      const result = await run([corpus.dir, "--base-url", "https://docs.lumen.example/"], env);
+      equal(result.code, 0, result.stderr);
+      match(result.stdout, /8 added/);
+      match((await run(["--list"], env)).stdout, /8 documents/);
+
+      // The running app answers from what was just ingested.
+      const res = await fetch(`${url}/chatkit`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          type: "threads.create",
+          params: {
+            input: {
+              content: [{ type: "input_text", text: "I forgot my password" }],
+              attachments: [],
+              inference_options: {},
+            },
+          },
+        }),
+      });
+      equal(res.status, 200);
+      await res.text();
+      const reply = fake.replyRequests().at(-1);
+      ok(systemText(reply?.body).includes("SOURCE [1] (Account security › Reset your password)"));
+
+      // A wrong token changes nothing.
+      const forged = await fetch(`${url}/api/knowledge`, {
+        method: "POST",
+        headers: { authorization: "Bearer forged", "content-type": "application/json" },
+        body: JSON.stringify({ op: "removeSource", source: corpus.dir }),
+      });
+      equal(forged.status, 401);
+      await forged.body?.cancel();
+
+      equal(await app.stop(), 0);
+      ok(!(await exists(endpoint)), "the endpoint file goes with the app");
+      // With the app stopped the CLI opens the database itself; the data is there.
+      match(
+        (await run(["--list"], env)).stdout,
+        new RegExp(`${corpus.dir}\\tfolder\\t8 documents`),
+      );
+    } finally {
+      await app.kill();
+      await Deno.remove(dataDir, { recursive: true });
+      await corpus.close();
+      await fake.close();
+    }
+  },
+});

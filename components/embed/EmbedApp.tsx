@@ -6,7 +6,7 @@
  */
 import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
 import ChatWidget from "../../islands/ChatWidget.tsx";
-import { ThreadMemory } from "../../lib/chatkit_client/memory.ts";
+import { ThreadMemory } from "../chat/client/memory.ts";
 import { embedChatSettings, type EmbedOptions } from "../../lib/embed/client/options.ts";
 import {
   type EmbedAuth,

@@ -7,6 +7,7 @@
  * configured provider.
  * @module
  */
+import type { AttachmentService } from "../attachments/service.ts";
 import {
   Agent,
   getDefaultModelSettings,
@@ -23,9 +24,11 @@ import {
   NO_PROVIDER_MESSAGE,
   resolveProvider,
 } from "./provider.ts";
+import type { Tool } from "@openai/agents";
 import type { Sql } from "../db/mod.ts";
 import type { AgentContext, PreModelStep } from "./context.ts";
 import { AgentResponder, UnconfiguredResponder } from "./responder.ts";
+import type { TurnParts } from "./turn.ts";
 import type { ResolvedAgentSettings } from "./settings.ts";
 import { TitleWriter } from "./title.ts";
 
@@ -39,6 +42,14 @@ export interface ResponderDeps {
   sql: Sql;
   /** Steps run before each model call (e.g. knowledge retrieval), concurrently with history. */
   steps?: PreModelStep[];
+  /** Attachments as model input (images, PDFs, text files); unset: named only. */
+  attachments?: AttachmentService;
+  /** Tools of app features (e.g. `search_knowledge`), after `settings.tools`. */
+  tools?: Tool<AgentContext>[];
+  /** Instructions of app features, after `settings.instructions`. */
+  instructions?: string;
+  /** Rewrites finished assistant messages (see `TurnParts.finalize`). */
+  finalize?: TurnParts["finalize"];
 }
 
 /** Builds the responder; without a provider, one that answers every turn with what to set. */
@@ -60,11 +71,13 @@ export function createResponder(
   const models = createModels(provider, { maxRetries: settings.maxRetries });
   const agent = new Agent<AgentContext>({
     name: settings.name,
-    instructions: settings.instructions,
+    instructions: deps.instructions
+      ? `${settings.instructions}\n\n${deps.instructions}`
+      : settings.instructions,
     model: models.model,
     // The SDK's defaults for known model names (e.g. reasoning effort for GPT-5), then ours.
     modelSettings: { ...getDefaultModelSettings(provider.model), ...settings.modelSettings },
-    tools: settings.tools,
+    tools: [...settings.tools, ...(deps.tools ?? [])],
   });
   const runner = new Runner({
     tracingDisabled: !tracing,
@@ -94,5 +107,7 @@ export function createResponder(
     settings,
     sql: deps.sql,
     steps: deps.steps ?? [],
+    ...(deps.attachments ? { attachments: deps.attachments } : {}),
+    finalize: deps.finalize,
   });
 }

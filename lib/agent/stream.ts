@@ -125,17 +125,27 @@ export function toolTaskTitle(raw: Json): string {
  * Stateful converter for one turn. Feed every SDK event to {@link push}, then call
  * {@link finish} once the run completed normally.
  */
+/** Rewrites a finished message's text and annotations (see {@link TurnConverter}). */
+export type MessageFinalizer = (
+  text: string,
+) => { text: string; annotations: Annotation[] };
+
 export class TurnConverter {
   #threadId: string;
   #message: OpenMessage | null = null;
   #workflow: OpenWorkflow | null = null;
   /** Provider ids of model messages already sent (so a final copy is not sent twice). */
   #sent = new Set<string>();
-  /** Number of assistant messages completed. */
-  messages = 0;
 
-  constructor(threadId: string) {
+  /**
+   * `finalize` rewrites each finished message's text and annotations (the knowledge base turns
+   * `[n]` markers into annotations there); the model's own annotations come first.
+   */
+  #finalize?: MessageFinalizer;
+
+  constructor(threadId: string, options: { finalize?: MessageFinalizer } = {}) {
     this.#threadId = threadId;
+    this.#finalize = options.finalize;
   }
 
   /** The ChatKit events for one SDK event (often none). */
@@ -190,11 +200,6 @@ export class TurnConverter {
     return [...this.#closeMessage(), ...this.#closeWorkflow()];
   }
 
-  /** Whether a message is being streamed (added, not yet done). */
-  get streaming(): boolean {
-    return this.#message !== null;
-  }
-
   #delta(delta: string, providerId: string | undefined): ThreadStreamEvent[] {
     const out: ThreadStreamEvent[] = [];
     if (
@@ -244,6 +249,7 @@ export class TurnConverter {
       return this.#closeMessage({ text: text || open.text, annotations }, providerId);
     }
     if (!text) return [];
+    const final = this.#final(text, annotations);
     // Not streamed: send it whole.
     const out: ThreadStreamEvent[] = [...this.#closeMessage(), ...this.#closeWorkflow()];
     const item: AssistantMessageItem = {
@@ -251,10 +257,9 @@ export class TurnConverter {
       thread_id: this.#threadId,
       created_at: nowIso(),
       type: "assistant_message",
-      content: [{ type: "output_text", text, annotations }],
+      content: [{ type: "output_text", text: final.text, annotations: final.annotations }],
     };
     if (providerId) this.#sent.add(providerId);
-    this.messages++;
     out.push({ type: "thread.item.done", item });
     return out;
   }
@@ -268,12 +273,12 @@ export class TurnConverter {
     this.#message = null;
     const id = providerId ?? open.providerId;
     if (id) this.#sent.add(id);
+    const done = this.#final(final?.text ?? open.text, final?.annotations ?? []);
     const content: AssistantMessageContent = {
       type: "output_text",
-      text: final?.text ?? open.text,
-      annotations: final?.annotations ?? [],
+      text: done.text,
+      annotations: done.annotations,
     };
-    this.messages++;
     return [
       {
         type: "thread.item.updated",
@@ -282,6 +287,12 @@ export class TurnConverter {
       },
       { type: "thread.item.done", item: { ...open.item, content: [content] } },
     ];
+  }
+
+  #final(text: string, annotations: Annotation[]): { text: string; annotations: Annotation[] } {
+    if (!this.#finalize) return { text, annotations };
+    const out = this.#finalize(text);
+    return { text: out.text, annotations: [...annotations, ...out.annotations] };
   }
 
   #toolCalled(raw: Json): ThreadStreamEvent[] {

@@ -9,7 +9,7 @@ import type { ThreadStreamEvent } from "../chatkit/types.ts";
 import { observeTurn, usageOf } from "../observe/turns.ts";
 import type { AgentContext } from "./context.ts";
 import type { ResolvedAgentSettings } from "./settings.ts";
-import { TurnConverter } from "./stream.ts";
+import { type MessageFinalizer, TurnConverter } from "./stream.ts";
 import { Watchdog } from "./watchdog.ts";
 
 /** What a turn runs with (built once, at boot). */
@@ -17,6 +17,11 @@ export interface TurnParts {
   agent: Agent<AgentContext>;
   runner: Runner;
   settings: ResolvedAgentSettings;
+  /**
+   * Rewrites each finished assistant message of the turn (the knowledge base turns `[n]`
+   * markers into annotations).
+   */
+  finalize?: (context: AgentContext, text: string) => ReturnType<MessageFinalizer>;
 }
 
 /**
@@ -49,7 +54,10 @@ export async function* runTurn(
       context,
     });
     responses = () => result.rawResponses;
-    const converter = new TurnConverter(context.threadId);
+    const finalize = parts.finalize;
+    const converter = new TurnConverter(context.threadId, {
+      finalize: finalize ? (text) => finalize(context, text) : undefined,
+    });
     let toolsRunning = 0;
     for await (const event of result) {
       if (event.type === "run_item_stream_event") {

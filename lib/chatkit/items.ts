@@ -35,25 +35,6 @@ export function buildUserMessage(
   return item;
 }
 
-/** An attachment of this app: images get a preview URL served to their owner. */
-export function buildAttachment(
-  id: string,
-  name: string,
-  mimeType: string,
-  origin: string,
-): Attachment {
-  if (mimeType.toLowerCase().startsWith("image/")) {
-    return {
-      type: "image",
-      id,
-      name,
-      mime_type: mimeType,
-      preview_url: `${origin}/chatkit/preview/${id}`,
-    };
-  }
-  return { type: "file", id, name, mime_type: mimeType };
-}
-
 /** Whether a MIME type (parameters ignored) is in the allow-list (`type/*` wildcards allowed). */
 export function mimeAllowed(mimeType: string, allowList: string[]): boolean {
   const media = mimeType.split(";")[0].trim().toLowerCase();

@@ -32,7 +32,11 @@ export async function createThread(
   const { store, server } = scope;
   const input = req.params.input;
   checkMessage(input, server.limits.maxMessageChars);
-  const attachments = await loadMessageAttachments(store, input.attachments);
+  const attachments = await loadMessageAttachments(
+    store,
+    input.attachments,
+    server.limits.maxAttachmentsPerMessage,
+  );
   return async (sink, signal) => {
     const thread: ThreadMetadata = {
       id: newThreadId(),
@@ -57,7 +61,11 @@ export async function addUserMessage(
   const input = req.params.input;
   checkMessage(input, server.limits.maxMessageChars);
   const thread = await requireThread(store, req.params.thread_id);
-  const attachments = await loadMessageAttachments(store, input.attachments);
+  const attachments = await loadMessageAttachments(
+    store,
+    input.attachments,
+    server.limits.maxAttachmentsPerMessage,
+  );
   return async (sink, signal) => {
     if (refuseInactive(thread, sink)) return;
     const userItem = buildUserMessage(thread.id, input, attachments, scope.ctx.page);

@@ -5,7 +5,7 @@
  * No cookie is involved anywhere: third-party cookies are blocked by many browsers.
  * @module
  */
-import { createApiFetch } from "../../chatkit_client/fetch.ts";
+import { createApiFetch } from "../../../components/chat/client/fetch.ts";
 import {
   type EmbedUser,
   type GrantResponse,
