@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { createRequest } from "./chatkit_helpers.ts";
 import { freshEmail, ownedRows, startAuthHarness, Visitor } from "./auth_helpers.ts";
 import { dbTest } from "./support/db.ts";
+import { makeImage } from "./support/files.ts";
 
 const ORIGIN = "https://docs.example.com";
 const PASSWORD = "embed password 1";
@@ -183,6 +184,46 @@ dbTest(
       assert.equal(after.status, 401, "a revoked grant holds nothing");
       await after.body?.cancel();
       assert.equal((await start(signedIn, { grant: grant.token })).json.user, undefined);
+    } finally {
+      await h.close();
+    }
+  },
+);
+
+dbTest(
+  "embed identity - an embed's image preview is an absolute signed URL that needs no credentials",
+  async (db) => {
+    const h = await startAuthHarness(db, { env: { ALLOWED_ORIGINS: ORIGIN } });
+    try {
+      const embed = new Visitor(h.app, { origin: ORIGIN });
+      const { json: started } = await start(embed);
+      embed.bearer = started.visitorToken;
+      const png = await makeImage(8, 8);
+      const attachment = await embed.json<{ id: string }>({
+        type: "attachments.create",
+        params: { name: "shot.png", size: png.byteLength, mime_type: "image/png" },
+      });
+      const upload = await embed.fetch(`/chatkit/upload/${attachment.id}`, {
+        method: "PUT",
+        headers: { "content-type": "image/png" },
+        body: new Uint8Array(png),
+      });
+      assert.equal(upload.status, 200, await upload.clone().text());
+      await upload.body?.cancel();
+      const events = await embed.stream(
+        createRequest("what is this?", { attachments: [attachment.id] }),
+      );
+      const user = events.flatMap((e) => e.type === "thread.item.done" ? [e.item] : [])
+        .find((i) => i.type === "user_message");
+      assert.ok(user?.type === "user_message");
+      const image = user.attachments[0] as { preview_url?: string };
+      const url = new URL(image.preview_url ?? "");
+      assert.equal(url.origin, new URL(h.app.url).origin, "absolute: the host page is elsewhere");
+      // An <img> on the host page sends neither the token nor a cookie.
+      const res = await fetch(url, { headers: { origin: ORIGIN } });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get("content-type"), "image/png");
+      assert.deepEqual(new Uint8Array(await res.arrayBuffer()), png);
     } finally {
       await h.close();
     }
