@@ -224,6 +224,45 @@ embedTest(
   },
 );
 
+embedTest("a host that passes its user's session token chats as that user", async () => {
+  const host = startHostSite();
+  const db = await testDatabase("pglite");
+  const chat = await startChatApp(db, { env: { ALLOWED_ORIGINS: host.origin } });
+  const browser = await launchWithoutThirdPartyCookies();
+  try {
+    // The host signed its user in with this app's accounts (API sign-up → session token).
+    const email = `host-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    const signUp = await fetch(`${chat.app.url}/api/auth/sign-up/email`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: chat.app.url },
+      body: JSON.stringify({ name: "Host User", email, password: "correct horse battery" }),
+    });
+    await signUp.body?.cancel();
+    const token = signUp.headers.get("set-auth-token");
+    ok(token, `sign-up gave a token (${signUp.status})`);
+    const [user] = await db.sql<{ id: string }[]>`select id from "user" where email = ${email}`;
+
+    host.setScript(`${chat.app.url}/embed.js`, { "data-session-token": token });
+    const page = await browser.context.newPage();
+    await blockChatKit(page, SCRIPT_URL);
+    await page.goto(host.url("/account"));
+    await (await launcher(page)).click();
+    const widget = page.locator("deno-chatkit");
+    equal(await widget.getByRole("button", { name: "Sign in" }).count(), 0, "no own sign-in");
+    chat.fake.enqueue({ text: "Hello, host user." });
+    await sendMessage(page, "Who am I?");
+    await widget.locator(".ck-message-assistant", { hasText: "Hello, host user." }).waitFor();
+    const threads = await db.sql<{ owner_id: string }[]>`
+      select t.owner_id from threads t join thread_items i on i.thread_id = t.id
+      where i.payload::text like ${"%Who am I?%"}`;
+    deepEqual(threads.map((t) => t.owner_id), [user.id]);
+  } finally {
+    await browser.close();
+    await chat.close();
+    await host.close();
+  }
+});
+
 embedTest("a site not in ALLOWED_ORIGINS is told so; no thread, no model call", async () => {
   const host = startHostSite();
   const db = await testDatabase("pglite");
