@@ -44,7 +44,7 @@ export async function createThread(
       status: { type: "active" },
       metadata: {},
     };
-    const userItem = buildUserMessage(thread.id, input, attachments);
+    const userItem = buildUserMessage(thread.id, input, attachments, scope.ctx.page);
     const prepared = prepare(scope, thread, userItem, signal);
     await store.createThread(thread, userItem, input.attachments);
     sink.send({ type: "thread.created", thread: clientThread(thread) });
@@ -69,7 +69,7 @@ export async function addUserMessage(
   );
   return async (sink, signal) => {
     if (refuseInactive(thread, sink)) return;
-    const userItem = buildUserMessage(thread.id, input, attachments);
+    const userItem = buildUserMessage(thread.id, input, attachments, scope.ctx.page);
     const prepared = prepare(scope, thread, userItem, signal);
     if (!await store.addThreadItem(thread.id, userItem, input.attachments)) {
       throw new CustomStreamError("This thread no longer exists.");

@@ -34,6 +34,8 @@ export interface RespondContext {
   locale?: string;
   /** What `Responder.prepare` started for this turn, if the responder has it. */
   prepared?: Promise<unknown>;
+  /** The host page of an embed the message came from (`RequestContext.page`). */
+  page?: { url: string; title?: string };
 }
 
 /** Produces the assistant's events for one turn. */
