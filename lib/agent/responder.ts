@@ -39,6 +39,12 @@ export interface AgentResponderOptions extends TurnParts {
   attachments?: AttachmentService;
 }
 
+/** What `prepare` started: the turn's context and its model input. */
+interface Prepared {
+  context: AgentContext;
+  items: AgentInputItem[];
+}
+
 /** The responder backed by the Agents SDK. */
 export class AgentResponder implements Responder {
   #o: AgentResponderOptions;
@@ -54,12 +60,16 @@ export class AgentResponder implements Responder {
   ): AsyncGenerator<ThreadStreamEvent> {
     const { signal } = respondContext;
     if (signal.aborted) return;
-    const context = agentContext(thread.id, respondContext, this.#o.sql);
+    const early = respondContext.prepared as Promise<Prepared> | undefined;
+    // The context the steps saw (they may leave results on it for the turn, e.g. sources).
+    const context = early
+      ? (await early.catch(() => null))?.context ??
+        agentContext(thread.id, respondContext, this.#o.sql)
+      : agentContext(thread.id, respondContext, this.#o.sql);
     const title = startTitle(this.#o.titles, thread, input);
     let completed = false;
     try {
-      const early = respondContext.prepared as Promise<AgentInputItem[]> | undefined;
-      const agentInput = await (early ?? this.#prepare(context, input));
+      const agentInput = early ? (await early).items : await this.#prepare(context, input);
       if (signal.aborted) return;
       completed = yield* runTurn(this.#o, context, agentInput);
     } catch (error) {
@@ -79,8 +89,9 @@ export class AgentResponder implements Responder {
     thread: ThreadMetadata,
     input: UserMessageItem,
     respondContext: RespondContext,
-  ): Promise<AgentInputItem[]> {
-    return this.#prepare(agentContext(thread.id, respondContext, this.#o.sql), input);
+  ): Promise<Prepared> {
+    const context = agentContext(thread.id, respondContext, this.#o.sql);
+    return this.#prepare(context, input).then((items) => ({ context, items }));
   }
 
   /** The model input: history and the pre-model steps, concurrently. */
