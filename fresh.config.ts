@@ -17,15 +17,29 @@ export default defineConfig({
     maxMessageChars: 32_000,
     // Largest attachment, in bytes.
     maxAttachmentBytes: 10 * 1024 * 1024,
-    // Attachment types users may upload (`image/*` style wildcards work).
+    // Attachment types users may upload (`image/*` style wildcards work). The type is decided
+    // from the file's bytes and name, not the browser's claim: `.ts`, `.py`, `.md`, `.csv` files
+    // are text; a "PNG" that is not one is refused.
     attachmentMimeTypes: [
       "image/png",
       "image/jpeg",
       "image/gif",
       "image/webp",
       "application/pdf",
-      "text/plain",
+      "text/*",
+      "application/json",
+      "application/jsonl",
+      "application/xml",
+      "application/yaml",
+      "application/toml",
+      "application/sql",
     ],
+    // Attachment bytes one user or visitor may keep; uploads per hour; how long an upload no
+    // message uses is kept; how long a signed image preview URL works (seconds).
+    attachmentStorageBytes: 100 * 1024 * 1024,
+    uploadsPerHour: 20,
+    unattachedUploadHours: 24,
+    previewUrlSeconds: 3600,
   },
   agent: {
     // The assistant's name and system prompt. Which provider and model answer comes from the
@@ -50,6 +64,18 @@ export default defineConfig({
     maxRetries: 2,
     // Most model calls in one turn (each tool round trip is one more).
     maxModelCalls: 10,
+    // Attachments: `vision: false` for a model without image input (a note replaces each
+    // image); `fileInput: "text"` sends PDFs as their extracted text even on the Responses API
+    // (for providers behind it that take no files). Larger images are scaled down to the image
+    // budget; at most maxTextChars of each PDF or text file are read; older turns keep at most
+    // maxImages images and maxFiles PDF files (older images become notes first).
+    vision: true,
+    fileInput: "auto",
+    attachments: {
+      image: { maxEdge: 2048, maxPixels: 2048 * 2048, maxBytes: 3 * 1024 * 1024 },
+      maxTextChars: 20_000,
+      history: { maxImages: 8, maxFiles: 4 },
+    },
   },
   auth: {
     // Require a verified email before sign-in. Needs `sendVerificationEmail` (see lib/auth/settings.ts).
@@ -59,6 +85,18 @@ export default defineConfig({
     // How long a sign-in lasts, and how long an anonymous visitor keeps their threads' cookie.
     sessionSeconds: 7 * 24 * 60 * 60,
     visitorSeconds: 30 * 24 * 60 * 60,
+  },
+  embed: {
+    // Defaults of `/embed.js` on other sites (ALLOWED_ORIGINS); each can be set per page with a
+    // data-* attribute on the script tag (data-position, data-color-scheme, data-accent,
+    // data-greeting, data-open-on-load, data-locale). Unset: the `chatkit` section's values.
+    position: "right", // or "left"
+    openOnLoad: false,
+    // How long an embed's visitor keeps its threads without a visit, and a sign-in from an embed.
+    visitorSeconds: 30 * 24 * 60 * 60,
+    grantSeconds: 8 * 60 * 60,
+    // New embed visitors per client address.
+    mintLimits: { perMinute: 20, perDay: 500 },
   },
   rateLimit: {
     // Model turns (new messages, retries, tool output, structured input) per user or visitor.

@@ -13,8 +13,8 @@ import { useClientMode } from "../components/chat/loader.ts";
 import { PanelHeader } from "../components/chat/PanelHeader.tsx";
 import { themeStyle, useColorScheme } from "../components/chat/theme.ts";
 import type { ChatWidgetProps, EmbedWidgetProps } from "../components/chat/types.ts";
-import { createApiFetch } from "../lib/chatkit_client/fetch.ts";
-import { ThreadMemory } from "../lib/chatkit_client/memory.ts";
+import { createApiFetch } from "../components/chat/client/fetch.ts";
+import { ThreadMemory } from "../components/chat/client/memory.ts";
 
 export type { ChatWidgetProps, EmbedWidgetProps } from "../components/chat/types.ts";
 

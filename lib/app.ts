@@ -138,7 +138,10 @@ export async function createApp(options: AppOptions): Promise<App> {
       cutStreams: observed.cutStreams,
       services,
       lifecycle,
-      close: () => options.database ? Promise.resolve() : opened.close(),
+      close: () => {
+        services.attachments.close();
+        return options.database ? Promise.resolve() : opened.close();
+      },
     };
   } catch (error) {
     if (!options.database) await opened.close();

@@ -4,11 +4,14 @@
  * @module
  */
 import { createResponder } from "./agent/mod.ts";
+import { workerProcessor } from "./attachments/processor.ts";
+import { AttachmentService } from "./attachments/service.ts";
 import { AuthService } from "./auth/mod.ts";
 import { ChatKitServer } from "./chatkit/server.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/mod.ts";
 import { RateLimiter } from "./http/rate_limit.ts";
+import { EmbedService } from "./embed/service.ts";
 import { createKnowledge, type KnowledgeService } from "./knowledge/service.ts";
 import type { Settings } from "./settings.ts";
 import { PostgresStore, type Store } from "./store/mod.ts";
@@ -28,6 +31,10 @@ export interface Services {
   auth: AuthService;
   /** Limits on model turns per owner and client address (lib/http/rate_limit.ts). */
   limiter: RateLimiter;
+  /** The assistant on other sites: allowed origins, visitor tokens, grants (lib/embed). */
+  embed: EmbedService;
+  /** Uploads, previews, quotas and the sweep of unused uploads (lib/attachments). */
+  attachments: AttachmentService;
   /** The site's knowledge base: retrieval for turns, ingestion endpoint (lib/knowledge). */
   knowledge: KnowledgeService;
 }
@@ -38,6 +45,21 @@ export function createServices(
   settings: Settings,
   db: Database,
 ): Promise<Services> {
+  const attachments = new AttachmentService({
+    sql: db.sql,
+    limits: settings.limits,
+    storage: {
+      maxStoredBytes: settings.limits.attachmentStorageBytes,
+      uploadsPerHour: settings.limits.uploadsPerHour,
+      unattachedHours: settings.limits.unattachedUploadHours,
+      previewUrlSeconds: settings.limits.previewUrlSeconds,
+    },
+    model: settings.agent.attachments,
+    processor: workerProcessor(),
+    secret: config.secret ?? "",
+  });
+  // Unused uploads older than the limit go now (boot) and then periodically.
+  attachments.startSweeping();
   const knowledge = createKnowledge(config, settings.knowledge, db.sql);
   const responder = createResponder(config, settings.agent, {
     sql: db.sql,
@@ -45,10 +67,34 @@ export function createServices(
     tools: knowledge.tools,
     instructions: knowledge.instructions,
     finalize: knowledge.annotate,
+    attachments,
   });
   const store = new PostgresStore(db.sql);
-  const chatkit = new ChatKitServer({ limits: settings.limits, responder });
+  const chatkit = new ChatKitServer({
+    limits: {
+      ...settings.limits,
+      maxAttachmentsPerMessage: settings.chatkit.composer.attachments.maxCount,
+    },
+    responder,
+  });
   const auth = new AuthService(config, settings, db, store);
   const limiter = new RateLimiter(db.sql, settings.rateLimit);
-  return Promise.resolve({ config, settings, db, store, chatkit, auth, limiter, knowledge });
+  const embed = new EmbedService({
+    sql: db.sql,
+    secret: config.secret ?? "",
+    allowedOrigins: config.auth.allowedOrigins,
+    settings: settings.embed,
+  });
+  return Promise.resolve({
+    embed,
+    config,
+    settings,
+    db,
+    store,
+    chatkit,
+    auth,
+    limiter,
+    knowledge,
+    attachments,
+  });
 }

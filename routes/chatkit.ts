@@ -10,13 +10,16 @@ import { define } from "../lib/state.ts";
  */
 export const handler = define.handlers({
   async POST(ctx) {
-    const { chatkit, limiter, config } = ctx.state.services;
+    const { chatkit, limiter, config, attachments } = ctx.state.services;
     const body = await readBodyCapped(ctx.req, chatkit.limits.maxBodyBytes);
     const request = chatkit.parse(body);
     if (chatkit.startsTurn(request)) {
       const address = clientAddress(ctx.req, ctx.info, config.auth.trustProxy);
       await limiter.hit(ctx.state.owner, address);
     }
-    return chatKitResponse(await chatkit.handle(request, chatKitContext(ctx)));
+    const context = chatKitContext(ctx);
+    // Image previews leave with fresh signed URLs (they work in iframes and embeds).
+    const sign = attachments.signer(context.owner, context.origin);
+    return await chatKitResponse(await chatkit.handle(request, context), sign);
   },
 });

@@ -1,5 +1,5 @@
 import ChatWidget, { type ChatWidgetProps } from "../islands/ChatWidget.tsx";
-import { ANONYMOUS_IDENTITY } from "../lib/chatkit_client/memory.ts";
+import { ANONYMOUS_IDENTITY } from "../components/chat/client/memory.ts";
 import { asset } from "../lib/fresh/runtime.ts";
 import type { PageProps } from "../lib/fresh/types.ts";
 import { define, type State } from "../lib/state.ts";

@@ -4,6 +4,7 @@
  * sync actions and transcription.
  */
 import assert from "node:assert/strict";
+import { makePdf } from "./support/files.ts";
 import { newItemId, nowIso } from "../lib/chatkit/ids.ts";
 import type { Attachment, Page, Thread, ThreadItem } from "../lib/chatkit/types.ts";
 import {
@@ -228,6 +229,7 @@ chatTest("items.feedback stores one row per item, upserting the kind", async (h)
 });
 
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 4]);
+const PDF = makePdf("A small document");
 
 chatTest("attachments: two-phase create, upload, preview, use in a message, delete", async (h) => {
   const created = await h.json<Attachment>({
@@ -274,15 +276,29 @@ chatTest("attachments: two-phase create, upload, preview, use in a message, dele
   const stored = await h.store.loadAttachment(created.id);
   assert.equal(stored?.attachment.thread_id, threadId);
 
+  // Part of a message now: not deleted from under it (409).
+  const inUse = await h.post({ type: "attachments.delete", params: { attachment_id: created.id } });
+  assert.equal(inUse.status, 409);
+  await inUse.body?.cancel();
+
+  // An upload no message uses is deleted, with its preview.
+  const spare = await h.json<Attachment>({
+    type: "attachments.create",
+    params: { name: "dog.png", size: PNG.byteLength, mime_type: "image/png" },
+  });
+  const spareForm = new FormData();
+  spareForm.append("file", new File([PNG], "dog.png", { type: "image/png" }));
+  const spareUp = await h.fetch(spare.upload_descriptor!.url, { method: "POST", body: spareForm });
+  const spareUploaded = await spareUp.json() as Attachment;
   assert.deepEqual(
-    await h.json({ type: "attachments.delete", params: { attachment_id: created.id } }),
+    await h.json({ type: "attachments.delete", params: { attachment_id: spare.id } }),
     {},
   );
-  assert.equal(await h.store.loadAttachment(created.id), null);
-  const after = await h.fetch(created.type === "image" ? created.preview_url : "");
+  assert.equal(await h.store.loadAttachment(spare.id), null);
+  const after = await h.fetch(spareUploaded.type === "image" ? spareUploaded.preview_url : "");
   assert.equal(after.status, 404);
   await after.body?.cancel();
-  const again = await h.post({ type: "attachments.delete", params: { attachment_id: created.id } });
+  const again = await h.post({ type: "attachments.delete", params: { attachment_id: spare.id } });
   assert.equal(again.status, 404);
   await again.body?.cancel();
 });
@@ -304,12 +320,12 @@ chatTest(
 
     const twoPhase = await h.json<Attachment>({
       type: "attachments.create",
-      params: { name: "doc.pdf", size: 5, mime_type: "application/pdf" },
+      params: { name: "doc.pdf", size: PDF.byteLength, mime_type: "application/pdf" },
     });
     const put = await h.fetch(twoPhase.upload_descriptor!.url, {
       method: "PUT",
       headers: { "content-type": "application/pdf" },
-      body: new Uint8Array([1, 2, 3, 4, 5]),
+      body: PDF as BodyInit,
     });
     assert.equal(put.status, 200);
     await put.body?.cancel();

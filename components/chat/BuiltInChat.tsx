@@ -5,9 +5,9 @@
  */
 import type { ComponentChildren } from "preact";
 import { useMemo, useState } from "preact/hooks";
-import { ChatKitClient } from "../../lib/chatkit_client/client.ts";
-import type { ThreadMemory } from "../../lib/chatkit_client/memory.ts";
-import type { ChatKitSettings } from "../../lib/chatkit_client/settings.ts";
+import { ChatKitClient } from "./client/client.ts";
+import type { ThreadMemory } from "./client/memory.ts";
+import type { ChatKitSettings } from "./settings.ts";
 import { Composer } from "./Composer.tsx";
 import { History } from "./History.tsx";
 import { MessageList } from "./MessageList.tsx";

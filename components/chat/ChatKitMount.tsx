@@ -4,20 +4,14 @@
  * from `chatkit.thread.change` and handed back as `initialThread` on the next load.
  * @module
  */
+import type { OpenAIChatKit } from "@openai/chatkit";
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef } from "preact/hooks";
-import { buildChatKitOptions } from "../../lib/chatkit_client/options.ts";
-import type { ThreadMemory } from "../../lib/chatkit_client/memory.ts";
+import { buildChatKitOptions } from "./client/options.ts";
+import type { ThreadMemory } from "./client/memory.ts";
 import { CHATKIT_TAG } from "./loader.ts";
 import { PanelHeader } from "./PanelHeader.tsx";
 import type { ChatWidgetProps } from "./types.ts";
-
-/** The element's methods this widget uses (protocol §10.3). */
-interface ChatKitElement extends HTMLElement {
-  setOptions(options: Record<string, unknown>): void | Promise<void>;
-  setThreadId?(threadId: string | null): void | Promise<void>;
-  showHistory?(): void | Promise<void>;
-}
 
 export interface ChatKitMountProps extends Pick<ChatWidgetProps, "settings" | "domainKey"> {
   apiFetch: typeof fetch;
@@ -33,18 +27,17 @@ export interface ChatKitMountProps extends Pick<ChatWidgetProps, "settings" | "d
 
 export function ChatKitMount(props: ChatKitMountProps) {
   const host = useRef<HTMLDivElement>(null);
-  const element = useRef<ChatKitElement | null>(null);
+  const element = useRef<OpenAIChatKit | null>(null);
   const { memory } = props;
 
   useEffect(() => {
-    const el = document.createElement(CHATKIT_TAG) as ChatKitElement;
+    const el = document.createElement(CHATKIT_TAG) as OpenAIChatKit;
     el.className = "ck-chatkit";
-    const onThreadChange = (event: Event) => {
-      const detail = (event as CustomEvent<{ threadId?: string | null }>).detail;
-      memory.set(detail?.threadId ?? null);
+    const onThreadChange = (event: CustomEvent<{ threadId: string | null }>) => {
+      memory.set(event.detail?.threadId ?? null);
     };
-    const onError = (event: Event) => {
-      console.warn("chatkit error", (event as CustomEvent).detail?.error);
+    const onError = (event: CustomEvent<{ error: Error }>) => {
+      console.warn("chatkit error", event.detail?.error);
     };
     el.addEventListener("chatkit.thread.change", onThreadChange);
     el.addEventListener("chatkit.error", onError);
@@ -69,7 +62,8 @@ export function ChatKitMount(props: ChatKitMountProps) {
       colorScheme: props.colorScheme,
       attachments: props.attachments,
     });
-    Promise.resolve(el.setOptions(options)).catch((error) =>
+    // Typed as void, but a version may answer a promise: its rejection is reported, not thrown.
+    Promise.resolve(el.setOptions(options) as unknown).catch((error) =>
       console.warn("chatkit setOptions failed", error)
     );
   }, [props.settings, props.domainKey, props.apiFetch, props.colorScheme, memory]);

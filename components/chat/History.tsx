@@ -4,8 +4,8 @@
  * @module
  */
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import type { ChatKitClient } from "../../lib/chatkit_client/client.ts";
-import { type ThreadInfo, threadInfo } from "../../lib/chatkit_client/conversation.ts";
+import type { ChatKitClient } from "./client/client.ts";
+import { type ThreadInfo, threadInfo } from "./client/conversation.ts";
 import { PencilIcon, TrashIcon } from "./icons.tsx";
 
 const PAGE_SIZE = 20;

@@ -4,8 +4,8 @@
  * @module
  */
 import { useMemo, useState } from "preact/hooks";
-import { itemText } from "../../lib/chatkit_client/conversation.ts";
-import type { ThreadItem } from "../../lib/chatkit_client/types.ts";
+import { itemText } from "./client/conversation.ts";
+import type { ThreadItem } from "./client/types.ts";
 import { CheckIcon, CopyIcon, RetryIcon, ThumbDownIcon, ThumbUpIcon } from "./icons.tsx";
 import { renderMarkdown } from "./markdown.ts";
 import type { FeedbackKind } from "./useConversation.ts";

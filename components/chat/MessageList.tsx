@@ -5,7 +5,7 @@
  * @module
  */
 import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
-import { itemText } from "../../lib/chatkit_client/conversation.ts";
+import { itemText } from "./client/conversation.ts";
 import { AlertIcon, RetryIcon } from "./icons.tsx";
 import { Message } from "./Message.tsx";
 import type { ConversationApi } from "./useConversation.ts";

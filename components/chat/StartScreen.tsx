@@ -2,7 +2,7 @@
  * The new-thread view: the greeting and the configured prompt suggestions.
  * @module
  */
-import type { StartPrompt } from "../../lib/chatkit_client/settings.ts";
+import type { StartPrompt } from "./settings.ts";
 import { ChatIcon, PromptIcon } from "./icons.tsx";
 
 export interface StartScreenProps {

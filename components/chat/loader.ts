@@ -5,7 +5,7 @@
  * @module
  */
 import { useEffect, useState } from "preact/hooks";
-import type { ChatKitSettings } from "../../lib/chatkit_client/settings.ts";
+import type { ChatKitSettings } from "./settings.ts";
 
 /** The custom element's tag name. */
 export const CHATKIT_TAG = "openai-chatkit";

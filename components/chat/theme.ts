@@ -4,7 +4,7 @@
  * @module
  */
 import { useEffect, useState } from "preact/hooks";
-import type { ChatKitThemeSettings } from "../../lib/chatkit_client/settings.ts";
+import type { ChatKitThemeSettings } from "./settings.ts";
 
 const RADIUS = { pill: 22, round: 16, soft: 10, sharp: 4 } as const;
 const SPACE = { compact: 10, normal: 14, spacious: 18 } as const;

@@ -3,8 +3,8 @@
  * @module
  */
 import type { ComponentChildren } from "preact";
-import type { AttachmentLimits } from "../../lib/chatkit_client/options.ts";
-import type { ChatKitSettings } from "../../lib/chatkit_client/settings.ts";
+import type { AttachmentLimits } from "./client/options.ts";
+import type { ChatKitSettings } from "./settings.ts";
 
 /** Who the widget talks as: decides which remembered thread it opens. */
 export interface WidgetIdentity {

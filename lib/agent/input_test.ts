@@ -1,5 +1,8 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { newThreadId, nowIso } from "../chatkit/ids.ts";
 import type { ThreadItem, UserMessageItem } from "../chatkit/types.ts";
+import { PostgresStore } from "../store/mod.ts";
+import { freshOwner, testDatabase } from "../../tests/support/db.ts";
 import {
   buildAgentInput,
   type HistorySource,
@@ -35,26 +38,35 @@ function assistant(text: string): ThreadItem {
   };
 }
 
-/** A store stub paging like the real one (exclusive `after`, id of the last entry). */
-function source(items: ThreadItem[]): HistorySource & { calls: number } {
-  const store = {
+/**
+ * A thread with `items` in the real store (embedded database), for a fresh owner. The store is
+ * wrapped only to count the pages read.
+ */
+async function storedThread(items: ThreadItem[]) {
+  const db = await testDatabase("pglite");
+  const store = new PostgresStore(db.sql).forOwner(freshOwner());
+  const threadId = newThreadId();
+  await store.createThread({
+    id: threadId,
+    created_at: nowIso(),
+    status: { type: "active" },
+    metadata: {},
+  });
+  const saved = items.map((item) => ({ ...item, thread_id: threadId }) as ThreadItem);
+  for (const item of saved) assert(await store.addThreadItem(threadId, item), "item stored");
+  const counted: HistorySource & { calls: number } = {
     calls: 0,
-    loadThreadItems(
-      _threadId: string,
-      after: string | undefined,
-      limit: number | undefined,
-      order: "asc" | "desc",
-    ) {
-      store.calls++;
-      const list = order === "asc" ? [...items] : [...items].reverse();
-      const start = after ? list.findIndex((i) => i.id === after) + 1 : 0;
-      const size = Math.min(limit ?? 20, 3); // small pages, to exercise paging
-      const data = list.slice(start, start + size);
-      const has_more = start + size < list.length;
-      return Promise.resolve({ data, has_more, ...(has_more ? { after: data.at(-1)!.id } : {}) });
+    loadThreadItems(...args) {
+      counted.calls++;
+      return store.loadThreadItems(...args);
     },
   };
-  return store;
+  return { source: counted, threadId, items: saved };
+}
+
+/** A test on the file's shared embedded database (it outlives a test, hence no sanitizers). */
+function storeTest(name: string, fn: () => Promise<void>): void {
+  Deno.test({ name, sanitizeOps: false, sanitizeResources: false, fn });
 }
 
 Deno.test("itemToAgentInput - user text, tags, quoted text and attachment names", () => {
@@ -187,39 +199,55 @@ Deno.test("selectHistory - items before the first user message form their own tu
   ]);
 });
 
-Deno.test("loadRecentItems - pages newest first and stops once the budget is covered", async () => {
-  const items: ThreadItem[] = [];
-  for (let i = 0; i < 20; i++) items.push(user(`q${i}`), assistant(`a${i}`));
-  const store = source(items);
-  const recent = await loadRecentItems(store, "thr_1", { maxTurns: 2, maxChars: 10_000 });
-  assert(store.calls < 5, `read ${store.calls} pages`);
+storeTest("loadRecentItems - pages newest first and stops once the budget is covered", async () => {
+  // 240 items: more than one page (100) of the store.
+  const turns: ThreadItem[] = [];
+  for (let i = 0; i < 120; i++) turns.push(user(`q${i}`), assistant(`a${i}`));
+  const { source, threadId, items } = await storedThread(turns);
+  const recent = await loadRecentItems(source, threadId, { maxTurns: 2, maxChars: 10_000 });
+  assertEquals(source.calls, 1, "one page covers two turns");
   assertEquals(recent[0].type, "user_message", "a cut-off oldest turn is dropped");
   assertEquals(recent.at(-1)!.id, items.at(-1)!.id);
   // Oldest first, contiguous.
   const start = items.findIndex((i) => i.id === recent[0].id);
   assertEquals(recent.map((i) => i.id), items.slice(start).map((i) => i.id));
+
+  // A budget larger than the thread: every page, the cursor of each page followed.
+  const all = await loadRecentItems(source, threadId, { maxTurns: 500, maxChars: 1_000_000 });
+  assertEquals(source.calls, 1 + 3);
+  assertEquals(all.map((i) => i.id), items.map((i) => i.id));
 });
 
-Deno.test("loadRecentItems - reads a short thread completely", async () => {
-  const items = [assistant("Welcome"), user("hi")];
-  assertEquals(
-    await loadRecentItems(source(items), "thr_1", { maxTurns: 5, maxChars: 100 }),
-    items,
-  );
+storeTest("loadRecentItems - reads a short thread completely", async () => {
+  const { source, threadId, items } = await storedThread([assistant("Welcome"), user("hi")]);
+  assertEquals(await loadRecentItems(source, threadId, { maxTurns: 5, maxChars: 100 }), items);
 });
 
-Deno.test("buildAgentInput - history within budget, input appended when the store lacks it", async () => {
-  const items = [user("q1"), assistant("a1"), user("q2"), assistant("a2")];
-  const input = user("q3");
-  const result = await buildAgentInput(source(items), "thr_1", input, {
-    maxTurns: 2,
-    maxChars: 10_000,
-  });
-  assertEquals(result.map((i) => ("role" in i ? `${i.role}` : "?")), ["user", "assistant", "user"]);
-  assertEquals((result[2] as { content: string }).content, "q3");
-  const again = await buildAgentInput(source([...items, input]), "thr_1", input, {
-    maxTurns: 2,
-    maxChars: 10_000,
-  });
-  assertEquals(again.length, 3, "not added twice");
-});
+storeTest(
+  "buildAgentInput - history within budget, input appended when the store lacks it",
+  async () => {
+    const history = [user("q1"), assistant("a1"), user("q2"), assistant("a2")];
+    const input = user("q3");
+    const without = await storedThread(history);
+    const result = await buildAgentInput(without.source, without.threadId, input, {
+      maxTurns: 2,
+      maxChars: 10_000,
+    });
+    assertEquals(result.map((i) => ("role" in i ? `${i.role}` : "?")), [
+      "user",
+      "assistant",
+      "user",
+    ]);
+    assertEquals((result[2] as { content: string }).content, "q3");
+    const withInput = await storedThread(
+      [...history, input].map((i) => ({ ...i, id: `${i.id}b` })),
+    );
+    const again = await buildAgentInput(
+      withInput.source,
+      withInput.threadId,
+      withInput.items.at(-1) as UserMessageItem,
+      { maxTurns: 2, maxChars: 10_000 },
+    );
+    assertEquals(again.length, 3, "not added twice");
+  },
+);

@@ -7,6 +7,7 @@
  * configured provider.
  * @module
  */
+import type { AttachmentService } from "../attachments/service.ts";
 import {
   Agent,
   getDefaultModelSettings,
@@ -41,6 +42,8 @@ export interface ResponderDeps {
   sql: Sql;
   /** Steps run before each model call (e.g. knowledge retrieval), concurrently with history. */
   steps?: PreModelStep[];
+  /** Attachments as model input (images, PDFs, text files); unset: named only. */
+  attachments?: AttachmentService;
   /** Tools of app features (e.g. `search_knowledge`), after `settings.tools`. */
   tools?: Tool<AgentContext>[];
   /** Instructions of app features, after `settings.instructions`. */
@@ -104,6 +107,7 @@ export function createResponder(
     settings,
     sql: deps.sql,
     steps: deps.steps ?? [],
+    ...(deps.attachments ? { attachments: deps.attachments } : {}),
     finalize: deps.finalize,
   });
 }

@@ -12,6 +12,8 @@
  * @module
  */
 import type { AgentInputItem } from "@openai/agents";
+import { attachmentInput } from "../attachments/model_input.ts";
+import type { AttachmentService } from "../attachments/service.ts";
 import { CustomStreamError, StreamError } from "../chatkit/errors.ts";
 import type { RespondContext, Responder } from "../chatkit/responder.ts";
 import type { ThreadMetadata, ThreadStreamEvent, UserMessageItem } from "../chatkit/types.ts";
@@ -33,6 +35,8 @@ export interface AgentResponderOptions extends TurnParts {
   sql: Sql;
   /** Run before each model call, concurrently with reading the history. */
   steps: PreModelStep[];
+  /** Attachments as model input; unset: attachments are named only. */
+  attachments?: AttachmentService;
 }
 
 /** The responder backed by the Agents SDK. */
@@ -67,8 +71,20 @@ export class AgentResponder implements Responder {
 
   /** The model input: history and the pre-model steps, concurrently. */
   async #prepare(context: AgentContext, input: UserMessageItem | null): Promise<AgentInputItem[]> {
-    const { settings, steps } = this.#o;
-    const history = buildAgentInput(context.store, context.threadId, input, settings.history);
+    const { settings, steps, attachments, provider } = this.#o;
+    const files = attachments &&
+      attachmentInput(attachments, context.owner, {
+        api: provider.api,
+        vision: settings.vision,
+        fileInput: settings.fileInput,
+      });
+    const history = buildAgentInput(
+      context.store,
+      context.threadId,
+      input,
+      settings.history,
+      files,
+    );
     if (steps.length === 0) return await history;
     const [items, ...results] = await Promise.all([
       history,

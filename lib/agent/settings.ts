@@ -4,6 +4,12 @@
  * @module
  */
 import type { ModelSettings, Tool } from "@openai/agents";
+import {
+  type AttachmentModelSettings,
+  type AttachmentModelSettingsInput,
+  DEFAULT_ATTACHMENT_MODEL_SETTINGS,
+  resolveAttachmentModelSettings,
+} from "../attachments/settings.ts";
 
 /** How much of a thread's history goes to the model. The newest turns are kept. */
 export interface HistoryBudget {
@@ -50,6 +56,12 @@ export interface AgentSettings {
   history?: Partial<HistoryBudget>;
   title?: Partial<TitleSettings>;
   timeouts?: Partial<TimeoutSettings>;
+  /** The model takes images (false: a text note stands in for each image). */
+  vision?: boolean;
+  /** PDFs as files where the API takes them (`auto`: Responses API) or always as their text. */
+  fileInput?: "auto" | "text";
+  /** Image budget, text per file and attachments kept across the history. */
+  attachments?: AttachmentModelSettingsInput;
 }
 
 /** Agent settings with every default filled in. */
@@ -63,6 +75,9 @@ export interface ResolvedAgentSettings {
   history: HistoryBudget;
   title: TitleSettings;
   timeouts: TimeoutSettings;
+  vision: boolean;
+  fileInput: "auto" | "text";
+  attachments: AttachmentModelSettings;
 }
 
 /** The defaults used for anything `fresh.config.ts` leaves out. */
@@ -77,6 +92,9 @@ export const DEFAULT_AGENT_SETTINGS: ResolvedAgentSettings = {
   history: { maxTurns: 30, maxChars: 60_000 },
   title: { enabled: true, maxLength: 60, timeoutMs: 15_000 },
   timeouts: { firstEventMs: 120_000, idleMs: 60_000 },
+  vision: true,
+  fileInput: "auto",
+  attachments: DEFAULT_ATTACHMENT_MODEL_SETTINGS,
 };
 
 /** Fills in defaults and checks the numbers (a bad value stops start-up, naming the setting). */
@@ -92,7 +110,13 @@ export function resolveAgentSettings(agent: AgentSettings | undefined): Resolved
     history: { ...d.history, ...defined(agent?.history) },
     title: { ...d.title, ...defined(agent?.title) },
     timeouts: { ...d.timeouts, ...defined(agent?.timeouts) },
+    vision: agent?.vision ?? d.vision,
+    fileInput: agent?.fileInput ?? d.fileInput,
+    attachments: resolveAttachmentModelSettings(agent?.attachments),
   };
+  if (resolved.fileInput !== "auto" && resolved.fileInput !== "text") {
+    throw new Error(`fresh.config.ts agent.fileInput: expected "auto" or "text"`);
+  }
   const check = (name: string, value: number, min: number) => {
     if (!Number.isInteger(value) || value < min) {
       throw new Error(`fresh.config.ts agent.${name}: expected a whole number of at least ${min}`);
@@ -106,6 +130,12 @@ export function resolveAgentSettings(agent: AgentSettings | undefined): Resolved
   check("title.timeoutMs", resolved.title.timeoutMs, 1);
   check("timeouts.firstEventMs", resolved.timeouts.firstEventMs, 1);
   check("timeouts.idleMs", resolved.timeouts.idleMs, 1);
+  check("attachments.maxTextChars", resolved.attachments.maxTextChars, 1);
+  check("attachments.image.maxEdge", resolved.attachments.image.maxEdge, 16);
+  check("attachments.image.maxPixels", resolved.attachments.image.maxPixels, 256);
+  check("attachments.image.maxBytes", resolved.attachments.image.maxBytes, 1024);
+  check("attachments.history.maxImages", resolved.attachments.history.maxImages, 0);
+  check("attachments.history.maxFiles", resolved.attachments.history.maxFiles, 0);
   return resolved;
 }
 

@@ -136,8 +136,6 @@ export class TurnConverter {
   #workflow: OpenWorkflow | null = null;
   /** Provider ids of model messages already sent (so a final copy is not sent twice). */
   #sent = new Set<string>();
-  /** Number of assistant messages completed. */
-  messages = 0;
 
   /**
    * `finalize` rewrites each finished message's text and annotations (the knowledge base turns
@@ -202,11 +200,6 @@ export class TurnConverter {
     return [...this.#closeMessage(), ...this.#closeWorkflow()];
   }
 
-  /** Whether a message is being streamed (added, not yet done). */
-  get streaming(): boolean {
-    return this.#message !== null;
-  }
-
   #delta(delta: string, providerId: string | undefined): ThreadStreamEvent[] {
     const out: ThreadStreamEvent[] = [];
     if (
@@ -267,7 +260,6 @@ export class TurnConverter {
       content: [{ type: "output_text", text: final.text, annotations: final.annotations }],
     };
     if (providerId) this.#sent.add(providerId);
-    this.messages++;
     out.push({ type: "thread.item.done", item });
     return out;
   }
@@ -287,7 +279,6 @@ export class TurnConverter {
       text: done.text,
       annotations: done.annotations,
     };
-    this.messages++;
     return [
       {
         type: "thread.item.updated",

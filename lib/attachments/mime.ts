@@ -4,6 +4,7 @@
  * the bytes on the server).
  * @module
  */
+import type { Attachment } from "../chatkit/types.ts";
 
 /** How the model reads an attachment. */
 export type AttachmentKind = "image" | "pdf" | "text" | "other";
@@ -140,4 +141,27 @@ export function expectedType(name: string, declaredMime: string | undefined): De
     return { mime: declared, kind: "text" };
   }
   return { mime: declared || "application/octet-stream", kind: "other" };
+}
+
+/**
+ * The attachment as the client sees it: raster images are `image`s with a preview URL (signed
+ * per owner when sent, see `present.ts`); everything else,
+ * SVG included, is a `file`.
+ */
+export function clientAttachment(
+  id: string,
+  name: string,
+  type: DetectedType,
+  origin: string,
+): Attachment {
+  if (type.kind === "image" && IMAGE_MIME_TYPES.has(type.mime)) {
+    return {
+      type: "image",
+      id,
+      name,
+      mime_type: type.mime,
+      preview_url: `${origin}/chatkit/preview/${id}`,
+    };
+  }
+  return { type: "file", id, name, mime_type: type.mime };
 }

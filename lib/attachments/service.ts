@@ -10,9 +10,15 @@ import { newAttachmentId } from "../chatkit/ids.ts";
 import type { Attachment } from "../chatkit/types.ts";
 import type { Sql } from "../db/mod.ts";
 import { log } from "../log.ts";
+import type { PreviewSigner } from "./present.ts";
+import type { Prepared } from "./prepare.ts";
 import type { AttachmentProcessor } from "./processor.ts";
+import { textFileText } from "./text.ts";
 import type { AttachmentModelSettings, AttachmentStorageSettings } from "./settings.ts";
+import { clientAttachment } from "./mime.ts";
 import { type DetectedType, detectType, expectedType, inlineSafe } from "./sniff.ts";
+
+export { clientAttachment };
 import { signAttachmentUrl, verifyAttachmentSignature } from "./signed_url.ts";
 import {
   AttachmentBytes,
@@ -28,29 +34,6 @@ export interface UploadLimits {
   attachmentMimeTypes: string[];
 }
 
-/**
- * The attachment as the client sees it: raster images are `image`s with a preview URL (signed
- * per owner when sent, see {@link AttachmentService.withSignedPreviews}); everything else,
- * SVG included, is a `file`.
- */
-export function clientAttachment(
-  id: string,
-  name: string,
-  type: DetectedType,
-  origin: string,
-): Attachment {
-  if (type.kind === "image" && inlineSafe(type.mime)) {
-    return {
-      type: "image",
-      id,
-      name,
-      mime_type: type.mime,
-      preview_url: `${origin}/chatkit/preview/${id}`,
-    };
-  }
-  return { type: "file", id, name, mime_type: type.mime };
-}
-
 /** Everything the service needs. */
 export interface AttachmentServiceOptions {
   sql: Sql;
@@ -60,6 +43,11 @@ export interface AttachmentServiceOptions {
   processor: AttachmentProcessor;
   /** Signs preview URLs (the app's secret). */
   secret: string;
+}
+
+function textPrepared(bytes: Uint8Array, maxChars: number): Prepared {
+  const { text, totalChars } = textFileText(bytes, maxChars);
+  return { text, textTotal: totalChars };
 }
 
 /** Attachment operations for every owner. */
@@ -202,13 +190,16 @@ export class AttachmentService {
     type: DetectedType,
   ): Promise<ModelInfo> {
     const running = (async () => {
-      const prepared = await this.#processor.prepare({
-        bytes,
-        mime: type.mime,
-        kind: type.kind,
-        imageBudget: this.model.image,
-        maxTextChars: this.model.maxTextChars,
-      });
+      // Text files are cheap once bounded: prepared here, without a copy to the worker.
+      const prepared = type.kind === "text"
+        ? textPrepared(bytes, this.model.maxTextChars)
+        : await this.#processor.prepare({
+          bytes,
+          mime: type.mime,
+          kind: type.kind,
+          imageBudget: this.model.image,
+          maxTextChars: this.model.maxTextChars,
+        });
       const info: ModelInfo = {};
       if (prepared.text !== undefined) info.text = prepared.text;
       if (prepared.textTotal !== undefined) info.textTotal = prepared.textTotal;
@@ -257,6 +248,11 @@ export class AttachmentService {
       owner,
       ttlSeconds: this.storage.previewUrlSeconds,
     });
+  }
+
+  /** Signs the preview URLs of an owner's images (for `present.ts`). */
+  signer(owner: string, origin: string): PreviewSigner {
+    return (attachmentId) => this.previewUrl(owner, attachmentId, origin);
   }
 
   /** Attachments with fresh signed preview URLs (what is sent to a client). */

@@ -22,10 +22,23 @@ function bound(text: string, maxChars: number): Pick<ModelText, "text" | "trunca
   return { text: text.slice(0, cut > maxChars * 0.8 ? cut : maxChars), truncated: true };
 }
 
-/** A text file's content for the model (a UTF-8 BOM dropped). */
+/** UTF-8 characters in bytes (lead bytes only), without decoding them. */
+function utf8Chars(bytes: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < bytes.byteLength; i++) if ((bytes[i] & 0xc0) !== 0x80) n++;
+  return n;
+}
+
+/**
+ * A text file's content for the model (a UTF-8 BOM dropped). Only the head that can fit is
+ * decoded (a UTF-8 character is at most 4 bytes), so a 10 MB log costs no 20 MB string.
+ */
 export function textFileText(bytes: Uint8Array, maxChars: number): ModelText {
-  const text = new TextDecoder("utf-8").decode(bytes).replace(/^\uFEFF/, "");
-  return { ...bound(text, maxChars), totalChars: text.length };
+  const head = bytes.subarray(0, Math.min(bytes.byteLength, maxChars * 4 + 3));
+  const text = new TextDecoder("utf-8").decode(head).replace(/^\uFEFF/, "");
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 1 : 0;
+  const totalChars = head.byteLength === bytes.byteLength ? text.length : utf8Chars(bytes) - bom;
+  return { ...bound(text, maxChars), totalChars };
 }
 
 /** A PDF's text for the model, pages separated by blank lines. Throws for a broken PDF. */

@@ -28,12 +28,22 @@ export async function requireItem(
   return item;
 }
 
-/** The attachments of a new message: all must exist (404) and be uploaded (400). */
+/**
+ * The attachments of a new message: at most `maxCount` (400), all must exist (404), be
+ * uploaded (400) and belong to no other message (409: an attachment is never moved).
+ */
 export async function loadMessageAttachments(
   store: OwnerStore,
   ids: string[],
+  maxCount = Infinity,
 ): Promise<Attachment[]> {
   if (!ids.length) return [];
+  if (new Set(ids).size > maxCount) {
+    throw new BadRequestError(
+      `A message may carry at most ${maxCount} attachments`,
+      "too_many_attachments",
+    );
+  }
   const stored = await store.loadAttachments(ids);
   if (stored.length !== ids.length) throw new NotFoundError("Attachment not found");
   for (const s of stored) {
@@ -41,6 +51,13 @@ export async function loadMessageAttachments(
       throw new BadRequestError(
         `Attachment ${s.attachment.id} has not been uploaded`,
         "attachment_not_uploaded",
+      );
+    }
+    if (s.referenced) {
+      throw new HttpError(
+        409,
+        `Attachment ${s.attachment.id} already belongs to another message; attach the file again`,
+        { code: "attachment_in_use" },
       );
     }
   }
@@ -82,5 +99,6 @@ export function respondContext(
 ): RespondContext {
   const out: RespondContext = { owner: ctx.owner, requestId: ctx.requestId, signal, store };
   if (ctx.locale) out.locale = ctx.locale;
+  if (ctx.page) out.page = ctx.page;
   return out;
 }

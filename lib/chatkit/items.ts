@@ -16,6 +16,7 @@ export function buildUserMessage(
   threadId: string,
   input: UserMessageInput,
   attachments: Attachment[],
+  page?: UserMessageItem["page"],
 ): UserMessageItem {
   const item: UserMessageItem = {
     id: newItemId("message"),
@@ -30,26 +31,8 @@ export function buildUserMessage(
     inference_options: input.inference_options,
   };
   if (input.quoted_text !== undefined) item.quoted_text = input.quoted_text;
+  if (page) item.page = page;
   return item;
-}
-
-/** An attachment of this app: images get a preview URL served to their owner. */
-export function buildAttachment(
-  id: string,
-  name: string,
-  mimeType: string,
-  origin: string,
-): Attachment {
-  if (mimeType.toLowerCase().startsWith("image/")) {
-    return {
-      type: "image",
-      id,
-      name,
-      mime_type: mimeType,
-      preview_url: `${origin}/chatkit/preview/${id}`,
-    };
-  }
-  return { type: "file", id, name, mime_type: mimeType };
 }
 
 /** Whether a MIME type (parameters ignored) is in the allow-list (`type/*` wildcards allowed). */

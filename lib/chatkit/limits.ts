@@ -11,8 +11,21 @@ export interface ChatKitLimits {
   maxMessageChars: number;
   /** Largest attachment in bytes. */
   maxAttachmentBytes: number;
-  /** Allowed attachment MIME types; `type/*` wildcards allowed. */
+  /**
+   * Allowed attachment MIME types; `type/*` wildcards allowed. Types are decided from the bytes
+   * and the file name (a `.ts` file is `text/typescript`, whatever the browser says).
+   */
   attachmentMimeTypes: string[];
+  /** Bytes of attachments one user or visitor may keep (uploads and their model copies). */
+  attachmentStorageBytes: number;
+  /** Uploads per user or visitor per hour (0: no limit). */
+  uploadsPerHour: number;
+  /** Uploads no message uses are deleted after this many hours. */
+  unattachedUploadHours: number;
+  /** How long a signed image preview URL works, in seconds. */
+  previewUrlSeconds: number;
+  /** Attachments one message may carry (set from `chatkit.composer.attachments.maxCount`). */
+  maxAttachmentsPerMessage?: number;
 }
 
 /** Default limits. */
@@ -26,6 +39,16 @@ export const DEFAULT_LIMITS: ChatKitLimits = {
     "image/gif",
     "image/webp",
     "application/pdf",
-    "text/plain",
+    "text/*",
+    "application/json",
+    "application/jsonl",
+    "application/xml",
+    "application/yaml",
+    "application/toml",
+    "application/sql",
   ],
+  attachmentStorageBytes: 100 * 1024 * 1024,
+  uploadsPerHour: 20,
+  unattachedUploadHours: 24,
+  previewUrlSeconds: 3600,
 };

@@ -4,11 +4,12 @@
  * custom actions.
  * @module
  */
+import { clientAttachment, expectedType } from "../attachments/mime.ts";
+import { QuotaExceededError } from "../attachments/store.ts";
 import { BadRequestError, NotFoundError } from "../errors.ts";
 import { checkAttachment } from "./attachments.ts";
 import { notConfigured, requireItem, requireThread, respondContext } from "./guards.ts";
 import { newAttachmentId } from "./ids.ts";
-import { buildAttachment } from "./items.ts";
 import { clientThread, visiblePage } from "./json.ts";
 import type { Scope } from "./requests.ts";
 import type { RequestOf } from "./schemas.ts";
@@ -74,15 +75,25 @@ export async function addFeedback(req: RequestOf<"items.feedback">, { store }: S
   return {};
 }
 
-/** `attachments.create`: two-phase upload, answering the upload descriptor. */
+/**
+ * `attachments.create`: two-phase upload, answering the upload descriptor. The type is decided
+ * from the name and the declared type (a `.ts` file is text, whatever the browser says), then
+ * checked against the allow-list, the size limit and the owner's storage quota (413) — before
+ * any byte is sent. The upload itself checks the bytes.
+ */
 export async function createAttachment(
   req: RequestOf<"attachments.create">,
   { store, ctx, server }: Scope,
 ) {
   const { name, size, mime_type } = req.params;
-  checkAttachment(server.limits, mime_type, size);
+  const expected = expectedType(name, mime_type);
+  checkAttachment(server.limits, expected.mime, size);
+  const used = await store.attachmentBytesUsed();
+  if (used + size > server.limits.attachmentStorageBytes) {
+    throw new QuotaExceededError(used, server.limits.attachmentStorageBytes);
+  }
   const id = newAttachmentId();
-  const attachment = buildAttachment(id, name, mime_type, ctx.origin);
+  const attachment = clientAttachment(id, name, expected, ctx.origin);
   attachment.upload_descriptor = {
     url: `${ctx.origin}/chatkit/upload/${id}`,
     method: "POST",
@@ -92,7 +103,7 @@ export async function createAttachment(
   return attachment;
 }
 
-/** `attachments.delete`. */
+/** `attachments.delete`: 404 unknown, 409 when a message refers to it. */
 export async function deleteAttachment(req: RequestOf<"attachments.delete">, { store }: Scope) {
   if (!await store.deleteAttachment(req.params.attachment_id)) {
     throw new NotFoundError("Attachment not found");

@@ -32,7 +32,11 @@ export async function createThread(
   const { store, server } = scope;
   const input = req.params.input;
   checkMessage(input, server.limits.maxMessageChars);
-  const attachments = await loadMessageAttachments(store, input.attachments);
+  const attachments = await loadMessageAttachments(
+    store,
+    input.attachments,
+    server.limits.maxAttachmentsPerMessage,
+  );
   return async (sink, signal) => {
     const thread: ThreadMetadata = {
       id: newThreadId(),
@@ -40,7 +44,7 @@ export async function createThread(
       status: { type: "active" },
       metadata: {},
     };
-    const userItem = buildUserMessage(thread.id, input, attachments);
+    const userItem = buildUserMessage(thread.id, input, attachments, scope.ctx.page);
     await store.createThread(thread, userItem, input.attachments);
     sink.send({ type: "thread.created", thread: clientThread(thread) });
     sink.send({ type: "thread.item.done", item: userItem });
@@ -57,10 +61,14 @@ export async function addUserMessage(
   const input = req.params.input;
   checkMessage(input, server.limits.maxMessageChars);
   const thread = await requireThread(store, req.params.thread_id);
-  const attachments = await loadMessageAttachments(store, input.attachments);
+  const attachments = await loadMessageAttachments(
+    store,
+    input.attachments,
+    server.limits.maxAttachmentsPerMessage,
+  );
   return async (sink, signal) => {
     if (refuseInactive(thread, sink)) return;
-    const userItem = buildUserMessage(thread.id, input, attachments);
+    const userItem = buildUserMessage(thread.id, input, attachments, scope.ctx.page);
     if (!await store.addThreadItem(thread.id, userItem, input.attachments)) {
       throw new CustomStreamError("This thread no longer exists.");
     }

@@ -32,6 +32,8 @@ export interface RespondContext {
   store: ThreadItemStore;
   /** The client's UI locale (`Accept-Language`), when sent. */
   locale?: string;
+  /** The host page of an embed the message came from (`RequestContext.page`). */
+  page?: { url: string; title?: string };
 }
 
 /** Produces the assistant's events for one turn. */

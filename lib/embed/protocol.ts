@@ -92,8 +92,8 @@ export interface EmbedBootConfig {
   /** Widget defaults from `fresh.config.ts` (`embed` section). */
   defaults: import("./settings.ts").EmbedWidgetOptions;
   /** The resolved `chatkit` section (theme, start screen, composer, history). */
-  settings: import("../chatkit_client/settings.ts").ChatKitSettings;
+  settings: import("../../components/chat/settings.ts").ChatKitSettings;
   /** `CHATKIT_DOMAIN_KEY` when it is set (ChatKit's web component is used only then). */
   domainKey?: string;
-  attachments: import("../chatkit_client/options.ts").AttachmentLimits;
+  attachments: import("../../components/chat/client/options.ts").AttachmentLimits;
 }

@@ -3,9 +3,6 @@
  * @module
  */
 
-/** True in the browser, false while rendering on the server. */
-export const IS_BROWSER = typeof document !== "undefined";
-
 let buildId = "dev";
 
 /** Sets the id that `asset()` appends; the server calls it once at start-up. */

@@ -61,15 +61,42 @@ export function createHandler<State>(
   for (const middleware of options.edge ?? []) app.use("*", middleware);
   const serveStatic = staticFiles(options.staticDir);
   const special = collectSpecialFiles(manifest);
+  const freshContext = contextFactory<State>(special, options);
 
-  const slotOf = (c: Context): Slot<State> => c.get("fresh");
-  const freshContext = (
-    c: Context,
-    next: () => Promise<Response>,
-    route?: RouteModule,
-  ): FreshContext<State> => {
+  app.use("*", async (c, next) => {
+    c.set("fresh", { state: options.state(c.req.raw, c.get("requestId")) });
     const url = new URL(c.req.url);
-    const state = slotOf(c).state;
+    if (url.pathname.startsWith(CLIENT_PREFIX)) {
+      return clientFile(options.client, url.pathname.slice(CLIENT_PREFIX.length));
+    }
+    const file = await serveStatic(c.req.raw, url);
+    if (file) return file;
+    await next();
+  });
+  registerMiddlewares(app, special.middlewares, freshContext);
+  for (const { module, pattern } of routesOf(manifest)) {
+    registerRoute(app, pattern, module, freshContext);
+  }
+  registerErrorAnswers(app, special, options);
+  return async (req, info) => await app.fetch(req, { info });
+}
+
+type ContextFactory<State> = (
+  c: Context,
+  next: () => Promise<Response>,
+  route?: RouteModule,
+) => FreshContext<State>;
+
+const slotOf = <State>(c: Context): Slot<State> => c.get("fresh");
+
+/** Builds the Fresh-shaped `ctx` that middleware and routes receive. */
+function contextFactory<State>(
+  special: SpecialFiles,
+  options: HandlerOptions<State>,
+): ContextFactory<State> {
+  return (c, next, route) => {
+    const url = new URL(c.req.url);
+    const state = slotOf<State>(c).state;
     const params = c.req.param() as Record<string, string>;
     return {
       req: c.req.raw,
@@ -94,19 +121,16 @@ export function createHandler<State>(
       },
     };
   };
+}
 
-  app.use("*", async (c, next) => {
-    c.set("fresh", { state: options.state(c.req.raw, c.get("requestId")) });
-    const url = new URL(c.req.url);
-    if (url.pathname.startsWith(CLIENT_PREFIX)) {
-      return clientFile(options.client, url.pathname.slice(CLIENT_PREFIX.length));
-    }
-    const file = await serveStatic(c.req.raw, url);
-    if (file) return file;
-    await next();
-  });
-
-  for (const { scope, handlers } of special.middlewares) {
+/** Each folder's `_middleware` handlers, least specific folder first. */
+function registerMiddlewares<State>(
+  // deno-lint-ignore no-explicit-any
+  app: Hono<any>,
+  middlewares: SpecialFiles["middlewares"],
+  freshContext: ContextFactory<State>,
+): void {
+  for (const { scope, handlers } of middlewares) {
     const paths = scope === "/" ? ["*"] : [scope, `${scope}/*`];
     for (const path of paths) {
       for (const middleware of handlers) {
@@ -120,8 +144,11 @@ export function createHandler<State>(
       }
     }
   }
+}
 
-  const routes = Object.entries(manifest.routes)
+/** The manifest's routes with their URL patterns, most specific first. */
+function routesOf(manifest: Manifest): { module: RouteModule; pattern: string }[] {
+  return Object.entries(manifest.routes)
     .map(([key, module]) => ({ key, module, kind: routeFileKind(key) }))
     .flatMap(({ module, kind }) =>
       kind.kind === "route"
@@ -129,13 +156,18 @@ export function createHandler<State>(
         : []
     )
     .sort((a, b) => compareRoutePatterns(a.pattern, b.pattern));
+}
 
-  for (const { module, pattern } of routes) registerRoute(app, pattern, module, freshContext);
-
+/** 404 and errors: `_404` / `_500` pages for browsers, the app's JSON answer otherwise. */
+function registerErrorAnswers<State>(
+  // deno-lint-ignore no-explicit-any
+  app: Hono<any>,
+  special: SpecialFiles,
+  options: HandlerOptions<State>,
+): void {
   const pageWanted = (req: Request) => (req.headers.get("accept") ?? "").includes("text/html");
-
   app.notFound((c) => {
-    const state = slotOf(c).state;
+    const state = slotOf<State>(c).state;
     if (special.notFound && pageWanted(c.req.raw)) {
       const url = new URL(c.req.url);
       return htmlResponse(
@@ -152,7 +184,7 @@ export function createHandler<State>(
   });
 
   app.onError((error, c) => {
-    const state = slotOf(c)?.state ?? options.state(c.req.raw, c.get("requestId"));
+    const state = slotOf<State>(c)?.state ?? options.state(c.req.raw, c.get("requestId"));
     const status = error instanceof HttpError ? error.status : 500;
     // Typed errors are expected answers (501 "not configured", 503 …); only surprises are logged.
     if (!(error instanceof HttpError)) options.onInternalError?.(error, state);
@@ -170,8 +202,6 @@ export function createHandler<State>(
     }
     return options.errorResponse(error, state);
   });
-
-  return async (req, info) => await app.fetch(req, { info });
 }
 
 function registerRoute<State>(
@@ -179,11 +209,7 @@ function registerRoute<State>(
   app: Hono<any>,
   pattern: string,
   module: RouteModule,
-  freshContext: (
-    c: Context,
-    next: () => Promise<Response>,
-    route?: RouteModule,
-  ) => FreshContext<State>,
+  freshContext: ContextFactory<State>,
 ): void {
   const noNext = () => Promise.reject(new Error("ctx.next() is only for middleware"));
   const handler = module.handler;

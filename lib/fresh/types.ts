@@ -3,7 +3,7 @@
  * handler signatures) so that a later move to real Fresh is mostly a change of import path.
  * @module
  */
-import type { ComponentType, JSX } from "preact";
+import type { ComponentType } from "preact";
 
 /** What every handler, middleware and page render receives. */
 export interface FreshContext<State = Record<string, unknown>, Data = unknown> {
@@ -77,6 +77,3 @@ export interface Manifest {
   islands: Record<string, IslandModule>;
   baseUrl: string;
 }
-
-/** A component that renders nothing of its own but a page (used for `_app`). */
-export type AppComponent = (props: PageProps) => JSX.Element;

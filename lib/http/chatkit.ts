@@ -3,8 +3,10 @@
  * `ctx`, and its answer (JSON, or a stream of events) written as an HTTP response.
  * @module
  */
+import { type PreviewSigner, signEventPreviews, signPreviews } from "../attachments/present.ts";
 import type { ChatKitResult, RequestContext } from "../chatkit/server.ts";
 import { eventJson, toJson } from "../chatkit/json.ts";
+import { readPageContext } from "../embed/page_context.ts";
 import type { State } from "../state.ts";
 import { jsonResponse } from "./json.ts";
 import { sseResponse } from "./sse.ts";
@@ -20,6 +22,8 @@ export function chatKitContext(ctx: { req: Request; url: URL; state: State }): R
   };
   const locale = ctx.req.headers.get("accept-language")?.split(",")[0]?.split(";")[0]?.trim();
   if (locale) out.locale = locale;
+  const page = readPageContext(ctx.req, ctx.state.embed?.origin);
+  if (page) out.page = page;
   return out;
 }
 
@@ -28,8 +32,16 @@ export function chatKitJson(value: unknown): Response {
   return jsonResponse(toJson(value));
 }
 
-/** Writes the server's answer: a JSON body, or an SSE stream of its events. */
-export function chatKitResponse(result: ChatKitResult): Response {
-  if (result.type === "json") return chatKitJson(result.value);
-  return sseResponse(result.events, eventJson);
+/**
+ * Writes the server's answer: a JSON body, or an SSE stream of its events. With `sign`, image
+ * attachments on their way out get fresh signed preview URLs (lib/attachments/present.ts).
+ */
+export async function chatKitResponse(
+  result: ChatKitResult,
+  sign?: PreviewSigner,
+): Promise<Response> {
+  if (result.type === "json") {
+    return chatKitJson(sign ? await signPreviews(result.value, sign) : result.value);
+  }
+  return sseResponse(sign ? signEventPreviews(result.events, sign) : result.events, eventJson);
 }

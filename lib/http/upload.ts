@@ -5,6 +5,7 @@
  */
 import { BadRequestError } from "../errors.ts";
 import { readBodyCapped } from "./body.ts";
+import { multipartBoundary, parseMultipart } from "./multipart.ts";
 
 /** Room for multipart boundaries and part headers on top of the attachment limit. */
 const MULTIPART_OVERHEAD = 64 * 1024;
@@ -34,19 +35,16 @@ export async function readUpload(
     const mimeType = contentType.split(";")[0].trim();
     return mimeType ? { bytes: body, mimeType } : { bytes: body };
   }
-  let form: FormData;
-  try {
-    form = await new Response(body as BodyInit, { headers: { "content-type": contentType } })
-      .formData();
-  } catch {
-    throw new BadRequestError("Malformed multipart body", "invalid_upload");
-  }
-  const file = form.get("file");
-  if (!(file instanceof File)) {
+  const boundary = multipartBoundary(contentType);
+  const parts = boundary ? parseMultipart(body, boundary) : null;
+  if (!parts) throw new BadRequestError("Malformed multipart body", "invalid_upload");
+  const file = parts.find((p) => p.name === "file" && p.filename !== undefined);
+  if (!file) {
     throw new BadRequestError("file: a file field named `file` is required", "invalid_upload");
   }
-  const out: UploadedFile = { bytes: new Uint8Array(await file.arrayBuffer()) };
-  if (file.name) out.name = file.name;
-  if (file.type) out.mimeType = file.type;
+  // A view into the body read above: the upload is held once, within its cap.
+  const out: UploadedFile = { bytes: file.body };
+  if (file.filename) out.name = file.filename;
+  if (file.contentType) out.mimeType = file.contentType;
   return out;
 }

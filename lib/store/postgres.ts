@@ -4,6 +4,8 @@
  * Works on one connection (embedded PGlite): no statement relies on a second connection.
  * @module
  */
+import { expectedType } from "../attachments/mime.ts";
+import { AttachmentBytes } from "../attachments/store.ts";
 import type { Sql } from "postgres";
 import type {
   Attachment,
@@ -19,7 +21,7 @@ import {
   type OwnerStore,
   type Store,
   type StoredAttachment,
-} from "./mod.ts";
+} from "./contract.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnySql = Sql<any>;
@@ -39,6 +41,7 @@ interface AttachmentRow {
   payload: Attachment;
   size: string | number;
   uploaded: boolean;
+  referenced: boolean;
 }
 
 function toThread(row: ThreadRow): ThreadMetadata {
@@ -60,6 +63,7 @@ function toStoredAttachment(row: AttachmentRow): StoredAttachment {
     attachment: row.payload,
     size: Number(row.size),
     uploaded: row.uploaded,
+    referenced: row.referenced,
   };
 }
 
@@ -145,7 +149,11 @@ class PostgresOwnerStore implements OwnerStore {
     const ids = unique(attachmentIds);
     await sql`
       with t as (${insertThread} returning id, owner_id)
-      ${ids.length ? sql`, a as (${this.#stampAttachments(ids, thread.id, true)})` : sql``}
+      ${
+      ids.length
+        ? sql`, a as (${this.#stampAttachments(ids, thread.id, firstItem.id, true)})`
+        : sql``
+    }
       insert into thread_items (id, thread_id, owner_id, type, payload, created_at)
       select ${firstItem.id}, t.id, t.owner_id, ${firstItem.type}, ${sql.json(firstItem as Json)},
              ${firstItem.created_at}::text::timestamptz
@@ -211,16 +219,20 @@ class PostgresOwnerStore implements OwnerStore {
     return page(rows.map((r) => r.payload), n);
   }
 
-  /** Stamps attachments with their thread (`threadIsNew`: the thread is inserted by the same statement). */
-  #stampAttachments(ids: string[], threadId: string, threadIsNew = false) {
+  /**
+   * Stamps attachments with their thread and message (`threadIsNew`: the thread is inserted by
+   * the same statement). Only attachments no message refers to yet: one is never moved.
+   */
+  #stampAttachments(ids: string[], threadId: string, itemId: string, threadIsNew = false) {
     const sql = this.#sql;
     const owned = threadIsNew
       ? sql``
       : sql`and exists (select 1 from threads where id = ${threadId} and owner_id = ${this.owner})`;
     return sql`
       update attachments
-      set thread_id = ${threadId}, payload = jsonb_set(payload, '{thread_id}', to_jsonb(${threadId}::text))
-      where owner_id = ${this.owner} and id = any(${ids}::text[]) ${owned}
+      set thread_id = ${threadId}, item_id = ${itemId},
+          payload = jsonb_set(payload, '{thread_id}', to_jsonb(${threadId}::text))
+      where owner_id = ${this.owner} and id = any(${ids}::text[]) and item_id is null ${owned}
       returning id`;
   }
 
@@ -232,7 +244,7 @@ class PostgresOwnerStore implements OwnerStore {
     const sql = this.#sql;
     const ids = unique(attachmentIds);
     const rows = await sql`
-      ${ids.length ? sql`with a as (${this.#stampAttachments(ids, threadId)})` : sql``}
+      ${ids.length ? sql`with a as (${this.#stampAttachments(ids, threadId, item.id)})` : sql``}
       insert into thread_items (id, thread_id, owner_id, type, payload, created_at)
       select ${item.id}, t.id, t.owner_id, ${item.type}, ${
       sql.json(item as Json)
@@ -315,7 +327,8 @@ class PostgresOwnerStore implements OwnerStore {
         where item_feedback.owner_id = excluded.owner_id
         returning 1
       )
-      select (select count(*) from matched)::int as n, (select count(*) from ins)::int as written`;
+      -- \`ins\` runs whether or not it is read (a data-modifying WITH always does).
+      select (select count(*) from matched)::int as n`;
     return rows[0].n;
   }
 
@@ -328,19 +341,29 @@ class PostgresOwnerStore implements OwnerStore {
   ): Promise<void> {
     const sql = this.#sql;
     await sql`
-      insert into attachments (id, owner_id, thread_id, type, name, mime_type, size, payload, bytes, uploaded_at)
+      insert into attachments (id, owner_id, thread_id, type, name, mime_type, size, payload)
       values (${attachment.id}, ${this.owner}, null, ${attachment.type}, ${attachment.name}, ${attachment.mime_type}, ${size},
-              ${sql.json(attachment as Json)}, ${bytes ?? null}, ${bytes ? sql`now()` : null})
+              ${sql.json(attachment as Json)})
       on conflict (id) do update set
         name = excluded.name, mime_type = excluded.mime_type, size = excluded.size, payload = excluded.payload
-      where attachments.owner_id = excluded.owner_id`;
+      where attachments.owner_id = excluded.owner_id and attachments.item_id is null`;
+    if (!bytes) return;
+    const files = new AttachmentBytes(sql, this.owner);
+    await files.writeChunks(attachment.id, "o", bytes);
+    const { upload_descriptor: _, ...uploaded } = attachment;
+    await files.finishUpload(attachment.id, {
+      mime: attachment.mime_type,
+      kind: expectedType(attachment.name, attachment.mime_type).kind,
+      size: bytes.byteLength,
+      payload: uploaded,
+    });
   }
 
   async loadAttachment(attachmentId: string): Promise<StoredAttachment | null> {
     const sql = this.#sql;
     const rows = await sql<AttachmentRow[]>`
-      select payload, size, uploaded_at is not null as uploaded from attachments
-      where id = ${attachmentId} and owner_id = ${this.owner}`;
+      select payload, size, uploaded_at is not null as uploaded, item_id is not null as referenced
+      from attachments where id = ${attachmentId} and owner_id = ${this.owner}`;
     return rows.length ? toStoredAttachment(rows[0]) : null;
   }
 
@@ -348,7 +371,9 @@ class PostgresOwnerStore implements OwnerStore {
     if (!attachmentIds.length) return [];
     const sql = this.#sql;
     const rows = await sql<(AttachmentRow & { id: string })[]>`
-      select id, payload, size, uploaded_at is not null as uploaded from attachments
+      select id, payload, size, uploaded_at is not null as uploaded,
+             item_id is not null as referenced
+      from attachments
       where owner_id = ${this.owner} and id = any(${unique(attachmentIds)}::text[])`;
     const byId = new Map(rows.map((r) => [r.id, toStoredAttachment(r)]));
     return attachmentIds.map((id) => byId.get(id)).filter((
@@ -356,40 +381,13 @@ class PostgresOwnerStore implements OwnerStore {
     ): a is StoredAttachment => a !== undefined);
   }
 
-  async storeAttachmentBytes(
-    attachmentId: string,
-    bytes: Uint8Array,
-  ): Promise<Attachment | null> {
-    const sql = this.#sql;
-    const rows = await sql<{ payload: Attachment }[]>`
-      update attachments
-      set bytes = ${bytes}, size = ${bytes.byteLength}, uploaded_at = now(),
-          payload = payload - 'upload_descriptor'
-      where id = ${attachmentId} and owner_id = ${this.owner}
-      returning payload`;
-    return rows.length ? rows[0].payload : null;
-  }
-
-  async loadAttachmentBytes(
-    attachmentId: string,
-  ): Promise<{ bytes: Uint8Array; mimeType: string } | null> {
-    const sql = this.#sql;
-    const rows = await sql<{ bytes: Uint8Array; mime_type: string }[]>`
-      select bytes, mime_type from attachments
-      where id = ${attachmentId} and owner_id = ${this.owner} and bytes is not null`;
-    if (!rows.length) return null;
-    const b = rows[0].bytes;
-    return {
-      bytes: new Uint8Array(b.buffer, b.byteOffset, b.byteLength),
-      mimeType: rows[0].mime_type,
-    };
-  }
-
   async deleteAttachment(attachmentId: string): Promise<boolean> {
-    const sql = this.#sql;
-    const rows =
-      await sql`delete from attachments where id = ${attachmentId} and owner_id = ${this.owner} returning id`;
-    return rows.length > 0;
+    // Not from under its message (409): deleting the thread removes it.
+    return await new AttachmentBytes(this.#sql, this.owner).deleteUnreferenced(attachmentId);
+  }
+
+  async attachmentBytesUsed(): Promise<number> {
+    return await new AttachmentBytes(this.#sql, this.owner).usedBytes();
   }
 
   // -- owner -----------------------------------------------------------------------------------

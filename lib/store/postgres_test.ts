@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { dbTest, freshOwner } from "../../tests/support/db.ts";
+import { AttachmentBytes } from "../attachments/store.ts";
 import { newAttachmentId, newItemId, newThreadId, nowIso } from "../chatkit/ids.ts";
 import type {
   AssistantMessageItem,
@@ -237,15 +238,15 @@ dbTest("store - attachments: metadata, bytes, owner scoping", async (db) => {
     attachment: att,
     size: 4,
     uploaded: false,
+    referenced: false,
   });
-  assert.equal(await store.loadAttachmentBytes(att.id), null);
-  assert.equal(await other.storeAttachmentBytes(att.id, new Uint8Array([9])), null);
-  const updated = await store.storeAttachmentBytes(att.id, new Uint8Array([1, 2, 3, 4]));
-  assert.equal(updated?.upload_descriptor, undefined);
-  const bytes = await store.loadAttachmentBytes(att.id);
-  assert.deepEqual([...bytes!.bytes], [1, 2, 3, 4]);
-  assert.equal(bytes!.mimeType, "image/png");
-  assert.equal(await other.loadAttachmentBytes(att.id), null);
+  await store.saveAttachment(att, 4, new Uint8Array([1, 2, 3, 4]));
+  const saved = await store.loadAttachment(att.id);
+  assert.equal(saved?.uploaded, true);
+  assert.equal(saved?.attachment.upload_descriptor, undefined);
+  const bytes = await new AttachmentBytes(db.sql, store.owner).readBytes(att.id, "o");
+  assert.deepEqual([...bytes!], [1, 2, 3, 4]);
+  assert.equal(await new AttachmentBytes(db.sql, other.owner).readBytes(att.id, "o"), null);
   assert.deepEqual(
     (await store.loadAttachments([att.id, "atc_missing"])).map((a) => a.attachment.id),
     [att.id],

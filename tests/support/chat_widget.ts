@@ -4,7 +4,7 @@
  * @module
  */
 import type { Page } from "playwright-core";
-import { DEFAULT_CHATKIT_SCRIPT_URL } from "../../lib/chatkit_client/settings.ts";
+import { DEFAULT_CHATKIT_SCRIPT_URL } from "../../components/chat/settings.ts";
 import type { Settings } from "../../lib/settings.ts";
 import { startTestApp, type TestApp } from "./app.ts";
 import type { TestDatabase } from "./db.ts";

@@ -3,7 +3,7 @@
  * `fresh.config.ts`. A malformed attribute is ignored (with a console warning), never fatal.
  * @module
  */
-import type { ChatKitSettings } from "../../chatkit_client/settings.ts";
+import type { ChatKitSettings } from "../../../components/chat/settings.ts";
 import type { EmbedWidgetOptions } from "../settings.ts";
 
 /** The options in effect on a host page. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DEFAULT_CHATKIT_SETTINGS } from "../../chatkit_client/settings.ts";
+import { DEFAULT_CHATKIT_SETTINGS } from "../../../components/chat/settings.ts";
 import { embedChatSettings, readOptions } from "./options.ts";
 
 const DEFAULTS = { position: "right", openOnLoad: false } as const;

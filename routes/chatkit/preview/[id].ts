@@ -1,24 +1,34 @@
-import { attachmentBytes } from "../../../lib/chatkit/attachments.ts";
-import { NotFoundError } from "../../../lib/errors.ts";
+import { HttpError, NotFoundError } from "../../../lib/errors.ts";
 import { define } from "../../../lib/state.ts";
 
 /**
- * `GET /chatkit/preview/:id`: the bytes of the caller's own uploaded image (`preview_url`).
- * Anything else (unknown, foreign, not uploaded, not an image) is a 404.
+ * `GET /chatkit/preview/:id?exp=…&sig=…`: an uploaded image's bytes (`preview_url`). A signed,
+ * unexpired URL works without cookies (the ChatKit iframe and embeds on other sites cannot send
+ * them; lib/attachments/signed_url.ts); without a signature only the owner gets it. An expired
+ * URL is a 403; anything else (unknown, foreign, not uploaded, not a raster image — SVG and
+ * HTML are never served inline) a 404. `nosniff` and a sandboxing CSP on every answer.
  */
 export const handler = define.handlers({
   async GET(ctx) {
-    const { bytes, mimeType } = await attachmentBytes(ctx.state.store, ctx.params.id);
-    if (!mimeType.toLowerCase().startsWith("image/")) {
-      throw new NotFoundError("Attachment not found");
+    const found = await ctx.state.services.attachments.preview(ctx.params.id, {
+      owner: ctx.state.owner || undefined,
+      expires: ctx.url.searchParams.get("exp"),
+      signature: ctx.url.searchParams.get("sig"),
+    });
+    if (found === "expired") {
+      throw new HttpError(403, "This preview link has expired; reload the conversation", {
+        code: "preview_expired",
+      });
     }
-    return new Response(bytes as BodyInit, {
+    if (!found) throw new NotFoundError("Attachment not found");
+    return new Response(ReadableStream.from(found.chunks), {
       headers: {
-        "content-type": mimeType,
-        "content-length": String(bytes.byteLength),
+        "content-type": found.mime,
+        "content-length": String(found.size),
         "cache-control": "private, max-age=3600",
         "x-content-type-options": "nosniff",
         "content-security-policy": "default-src 'none'; sandbox",
+        "content-disposition": "inline",
       },
     });
   },

@@ -1,24 +1,29 @@
-import { createUploadedAttachment } from "../../../lib/chatkit/attachments.ts";
+import { signPreviews } from "../../../lib/attachments/present.ts";
 import { chatKitContext, chatKitJson } from "../../../lib/http/chatkit.ts";
+import { clientAddress } from "../../../lib/http/client_address.ts";
 import { readUpload } from "../../../lib/http/upload.ts";
 import { define } from "../../../lib/state.ts";
 
 /**
  * Direct upload target (`uploadStrategy: { type: "direct", uploadUrl: "/chatkit/upload" }`):
  * a multipart `file` field becomes a new attachment of the caller; answers the attachment.
- * 413 over `limits.maxAttachmentBytes`, 415 outside `limits.attachmentMimeTypes`.
+ * 413 over `limits.maxAttachmentBytes` or the storage quota, 415 outside
+ * `limits.attachmentMimeTypes` or when the bytes contradict the type, 429 over the upload rate;
+ * a refused upload stores nothing.
  */
 export const handler = define.handlers({
   async POST(ctx) {
-    const { chatkit } = ctx.state.services;
-    const file = await readUpload(ctx.req, chatkit.limits.maxAttachmentBytes, {
+    const { attachments, limiter, config } = ctx.state.services;
+    await limiter.hit(ctx.state.owner, clientAddress(ctx.req, ctx.info, config.auth.trustProxy));
+    const file = await readUpload(ctx.req, attachments.limits.maxAttachmentBytes, {
       requireMultipart: true,
     });
-    const attachment = await createUploadedAttachment(ctx.state.store, chatkit.limits, {
+    const { owner, origin } = chatKitContext(ctx);
+    const attachment = await attachments.createUploaded(owner, {
       name: file.name ?? "upload",
       mimeType: file.mimeType ?? "application/octet-stream",
       bytes: file.bytes,
-    }, chatKitContext(ctx).origin);
-    return chatKitJson(attachment);
+    }, origin);
+    return chatKitJson(await signPreviews(attachment, attachments.signer(owner, origin)));
   },
 });

@@ -1,6 +1,6 @@
 import { deepEqual, equal } from "node:assert/strict";
-import { ThreadMemory, threadStorageKey } from "./memory.ts";
-import { buildChatKitOptions } from "./options.ts";
+import { ThreadMemory, threadStorageKey } from "./client/memory.ts";
+import { buildChatKitOptions } from "./client/options.ts";
 import { DEFAULT_CHATKIT_SETTINGS, resolveChatKitSettings } from "./settings.ts";
 
 Deno.test("settings - unset values take the defaults; ui:false means the built-in client", () => {

@@ -3,7 +3,13 @@
  * the widget's settings. Everything comes from `fresh.config.ts` and the server-passed props.
  * @module
  */
-import type { ChatKitSettings } from "./settings.ts";
+import type {
+  ChatKitOptions,
+  ColorOption,
+  ComposerOption,
+  TypographyOption,
+} from "@openai/chatkit";
+import type { ChatKitSettings } from "../settings.ts";
 
 /** Attachment limits from the server's `limits` settings. */
 export interface AttachmentLimits {
@@ -35,27 +41,27 @@ const EXTENSIONS: Record<string, string[]> = {
   "application/json": [".json"],
 };
 
-/** The options object passed to `el.setOptions`. */
-export function buildChatKitOptions(input: ChatKitOptionsInput): Record<string, unknown> {
+/** The options object passed to `el.setOptions`, checked against OpenAI's own types. */
+export function buildChatKitOptions(input: ChatKitOptionsInput): ChatKitOptions {
   const { settings } = input;
   const { theme } = settings;
-  const color: Record<string, unknown> = {
+  const color: ColorOption = {
     accent: { primary: theme.accent.primary, level: theme.accent.level },
   };
   if (theme.grayscale) color.grayscale = { shade: 0, ...theme.grayscale };
-  const typography: Record<string, unknown> = { baseSize: theme.typography.baseSize };
+  const typography: TypographyOption = { baseSize: theme.typography.baseSize };
   if (theme.typography.fontFamily) typography.fontFamily = theme.typography.fontFamily;
   if (theme.typography.fontFamilyMono) {
     typography.fontFamilyMono = theme.typography.fontFamilyMono;
   }
   const attachmentsEnabled = settings.composer.attachments.enabled;
-  const api: Record<string, unknown> = {
+  const api: ChatKitOptions["api"] & { url: string } = {
     url: settings.apiUrl,
     domainKey: input.domainKey,
     fetch: input.fetch,
   };
   if (attachmentsEnabled) api.uploadStrategy = { type: "two_phase" };
-  const attachments: Record<string, unknown> = { enabled: attachmentsEnabled };
+  const attachments: NonNullable<ComposerOption["attachments"]> = { enabled: attachmentsEnabled };
   if (attachmentsEnabled) {
     attachments.maxCount = settings.composer.attachments.maxCount;
     if (input.attachments) {
@@ -65,7 +71,7 @@ export function buildChatKitOptions(input: ChatKitOptionsInput): Record<string, 
       );
     }
   }
-  const options: Record<string, unknown> = {
+  const options: ChatKitOptions = {
     api,
     initialThread: input.initialThread,
     theme: {
@@ -86,7 +92,9 @@ export function buildChatKitOptions(input: ChatKitOptionsInput): Record<string, 
     composer: { placeholder: settings.composer.placeholder, attachments },
     threadItemActions: { ...settings.threadItemActions },
   };
-  if (settings.locale) options.locale = settings.locale;
+  // Any BCP 47 tag is passed on (the built-in client formats with it too); ChatKit's list of
+  // translated locales is narrower and it falls back for the others.
+  if (settings.locale) options.locale = settings.locale as ChatKitOptions["locale"];
   if (settings.disclaimer) options.disclaimer = { text: settings.disclaimer };
   return options;
 }

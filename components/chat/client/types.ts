@@ -16,4 +16,4 @@ export type {
   UserMessageContent,
   UserMessageInput,
   UserMessageItem,
-} from "../chatkit/types.ts";
+} from "../../../lib/chatkit/types.ts";

@@ -1,8 +1,11 @@
 /**
  * The `chatkit` section of `fresh.config.ts`: how the chat widget loads, looks and behaves.
  * Browser-safe (no Deno APIs): the resolved settings are passed to the island as props.
+ * The value types are OpenAI's own (`@openai/chatkit`) where the option is ChatKit's, so that a
+ * wrong icon or grayscale in `fresh.config.ts` fails `deno check`.
  * @module
  */
+import type { ChatKitIcon, GrayscaleOptions } from "@openai/chatkit";
 
 /** The default location of OpenAI's ChatKit web component. */
 export const DEFAULT_CHATKIT_SCRIPT_URL =
@@ -15,7 +18,7 @@ export interface StartPrompt {
   /** What is sent when it is chosen. */
   prompt: string;
   /** A ChatKit icon name (e.g. `lightbulb`, `sparkle`, `book-open`). */
-  icon?: string;
+  icon?: ChatKitIcon;
 }
 
 /** Theme: ChatKit's theme options, also applied to the built-in client. */
@@ -27,7 +30,7 @@ export interface ChatKitThemeSettings {
   /** Accent colour (a CSS hex colour) and its intensity level 0–3. */
   accent: { primary: string; level: 0 | 1 | 2 | 3 };
   /** Grayscale tint of surfaces (ChatKit's `color.grayscale`; unset = neutral). */
-  grayscale?: { hue: number; tint: number; shade?: number };
+  grayscale?: GrayscaleOptions;
   typography: {
     /** Base font size in px (14–18). */
     baseSize: 14 | 15 | 16 | 17 | 18;
