@@ -81,6 +81,7 @@ const source = z.string().min(1).max(2000);
 const request = z.discriminatedUnion("op", [
   z.object({ op: z.literal("state") }),
   z.object({ op: z.literal("list") }),
+  z.object({ op: z.literal("analyze") }),
   z.object({
     op: z.literal("prepareVectors"),
     model: z.string().min(1),
@@ -150,6 +151,8 @@ function dispatch(store: KnowledgeStore, body: IngestRequest): Promise<unknown> 
       return store.state();
     case "list":
       return store.list();
+    case "analyze":
+      return store.analyze();
     case "prepareVectors":
       return store.prepareVectors(body.model, body.dimensions);
     case "documents":
@@ -231,6 +234,7 @@ export class RemoteKnowledgeWriter implements ClosableWriter {
 
   state: KnowledgeWriter["state"] = () => this.#call({ op: "state" });
   list: KnowledgeWriter["list"] = () => this.#call({ op: "list" });
+  analyze: KnowledgeWriter["analyze"] = () => this.#call({ op: "analyze" });
   prepareVectors: KnowledgeWriter["prepareVectors"] = (model, dimensions) =>
     this.#call({ op: "prepareVectors", model, dimensions });
   documents: KnowledgeWriter["documents"] = (source) => this.#call({ op: "documents", source });

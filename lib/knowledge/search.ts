@@ -12,13 +12,17 @@ import type { Sql } from "../db/mod.ts";
 import { log } from "../log.ts";
 import type { EmbeddingClient } from "./embeddings.ts";
 import type { KnowledgeSettings } from "./settings.ts";
-import { type KnowledgeStore, vectorLiteral } from "./store.ts";
+import { ensureTermsTable, type KnowledgeStore, vectorLiteral } from "./store.ts";
 import { pageKey } from "./urls.ts";
 
 /** RRF's constant: damps the weight of the very first ranks (60 in the original paper). */
 export const RRF_K = 60;
 /** Candidates each ranking contributes (HNSW's default ef_search is 40). */
 const CANDIDATES = 40;
+/** A word in more than this share of the chunks is too common to search for... */
+const COMMON_SHARE = 0.05;
+/** ...unless it is in fewer chunks than this (small knowledge bases keep every word). */
+const MIN_COMMON = 200;
 
 /** One retrieved passage. */
 export interface Passage {
@@ -119,10 +123,26 @@ export class KnowledgeSearch {
     const sql = this.sql;
     // Any word of the question may match (an AND of every word finds nothing for most
     // questions); ts_rank then favours passages with more of them, and headings (weight A).
+    // Words found in more than COMMON_SHARE of the chunks (as common as stopwords, given the
+    // corpus) are left out of the query while rarer ones remain: they barely rank and would
+    // make every chunk a match to score (counts from `knowledge_terms`, made by each ingest).
+    await this.#termsTable();
     const fts = sql`
+      words as (
+        select l from unnest(tsvector_to_array(to_tsvector(${lang}::regconfig, ${text}))) l
+      ),
+      cap as (
+        select greatest(${MIN_COMMON}::float8, coalesce((select chunks from knowledge_terms
+          where lexeme = ''), 0) * ${COMMON_SHARE}::float8)::int as n
+      ),
+      df as (
+        select w.l, coalesce(t.chunks, 0) as n
+        from words w left join knowledge_terms t on t.lexeme = w.l
+      ),
       q as (
-        select (select string_agg(quote_literal(l), ' | ')
-                from unnest(tsvector_to_array(to_tsvector(${lang}::regconfig, ${text}))) l
+        select (select string_agg(quote_literal(l), ' | ') from df
+                where n < (select n from cap)
+                   or not exists (select 1 from df d where d.n < (select n from cap))
                )::tsquery as tsq
       ),
       fts as (
@@ -140,7 +160,7 @@ export class KnowledgeSearch {
           select c.id, c.embedding <=> ${vector.literal}::${
         vector.type === "halfvec" ? sql`halfvec` : sql`vector`
       } as distance
-          from knowledge_chunks c where c.embedding is not null
+          from knowledge_chunks c
           order by distance limit ${CANDIDATES}
         ) t where 1 - distance >= ${this.settings.minSimilarity}
       ),
@@ -184,6 +204,17 @@ export class KnowledgeSearch {
       });
     }
     return { passages, method: vector ? "hybrid" : "fulltext" };
+  }
+
+  #terms: Promise<void> | undefined;
+
+  /** `knowledge_terms` exists from the first ingest; a knowledge base made before it gets it here. */
+  #termsTable(): Promise<void> {
+    this.#terms ??= ensureTermsTable(this.sql).catch((error) => {
+      this.#terms = undefined;
+      throw error;
+    });
+    return this.#terms;
   }
 
   /** The query's vector, when vectors exist for the configured model; else null. */

@@ -59,7 +59,13 @@ export function createKnowledge(
     store,
     search,
     steps: settings.mode === "always"
-      ? [new KnowledgeRetrieval(search, settings, options.pageUrlOf)]
+      ? [
+        new KnowledgeRetrieval(
+          search,
+          settings,
+          options.pageUrlOf ?? ((context) => context.page?.url),
+        ),
+      ]
       : [],
     tools: settings.mode === "tool" ? [knowledgeTool(search, settings)] : [],
     instructions: settings.mode === "tool" ? toolModeInstructions(settings) : undefined,

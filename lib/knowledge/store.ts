@@ -7,6 +7,7 @@
  * app holds the embedded database, the app's internal endpoint (same methods over HTTP).
  * @module
  */
+import type postgres from "postgres";
 import type { Sql } from "../db/mod.ts";
 import type { PreparedDocument } from "./types.ts";
 
@@ -60,6 +61,8 @@ export interface KnowledgeWriter {
   removeDocuments(sourceId: string, locators: string[]): Promise<number>;
   removeSource(sourceId: string): Promise<{ documents: number } | null>;
   list(): Promise<SourceSummary[]>;
+  /** Refreshes the planner's statistics after a sync changed chunks (search reads them). */
+  analyze(): Promise<void>;
 }
 
 /** Largest size HNSW indexes for `vector`, and for `halfvec` (pgvector's limits). */
@@ -76,6 +79,12 @@ export function embeddingKey(vectors: VectorState | null): string {
 /** A vector as pgvector's text form. */
 export function vectorLiteral(v: number[]): string {
   return `[${v.map((x) => Number.isFinite(x) ? x : 0).join(",")}]`;
+}
+
+/** Creates `knowledge_terms` when missing (see {@link KnowledgeStore.analyze}). */
+export async function ensureTermsTable(sql: Sql | postgres.TransactionSql): Promise<void> {
+  await sql`create table if not exists knowledge_terms (
+    lexeme text primary key, chunks integer not null)`;
 }
 
 /** A heading path without the document title in front. */
@@ -251,6 +260,24 @@ export class KnowledgeStore implements KnowledgeWriter {
       await tx`delete from knowledge_sources where id = ${sourceId}`;
       return { documents: n };
     });
+  }
+
+  /**
+   * Counts, per word, the chunks that have it (`knowledge_terms`; the row for '' holds the
+   * number of chunks), so that search can leave out words as common as stopwords. Made here,
+   * not in a migration, like the vector column: it is derived data, rebuilt after each sync.
+   */
+  async analyze(): Promise<void> {
+    await this.sql.begin(async (tx) => {
+      await tx`select pg_advisory_xact_lock(${VECTOR_DDL_LOCK})`;
+      await ensureTermsTable(tx);
+      await tx`delete from knowledge_terms`;
+      await tx`insert into knowledge_terms (lexeme, chunks)
+        select word, ndoc from ts_stat('select tsv from knowledge_chunks')
+        union all select '', count(*)::int from knowledge_chunks`;
+    });
+    // PGlite runs no autovacuum: keep the planner's row counts current too.
+    await this.sql`analyze knowledge_chunks`;
   }
 
   async list(): Promise<SourceSummary[]> {

@@ -215,6 +215,7 @@ export async function syncSource(
   };
   const workers = Math.max(1, Math.min(options.settings.fetch.concurrency, inputs.length));
   await Promise.all(Array.from({ length: workers }, worker));
+  if (report.chunks || report.removed) await writer.analyze();
   return report;
 }
 
