@@ -83,6 +83,9 @@ function Widget(props: WidgetProps) {
               memory={memory}
               fallbackThreadId={props.latestThreadId}
               headerActions={props.headerActions}
+              attachments={props.attachments}
+              authToken={props.authToken}
+              customFetch={!!props.fetch}
               onClose={onClose}
             />
           )

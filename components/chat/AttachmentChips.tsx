@@ -3,7 +3,7 @@
  * remove button, and the messages of files that were refused before uploading.
  * @module
  */
-import { formatSize } from "./uploads.ts";
+import { formatSize, type UploadedAttachment } from "./uploads.ts";
 
 /** One file in the composer. */
 export interface Chip {
@@ -16,8 +16,8 @@ export interface Chip {
   error?: string;
   /** A local object URL for image thumbnails. */
   thumbnail?: string;
-  /** The stored attachment's id, once uploaded. */
-  attachmentId?: string;
+  /** The stored attachment, once uploaded. */
+  attachment?: UploadedAttachment;
 }
 
 export interface AttachmentChipsProps {

@@ -7,6 +7,7 @@ import type { ComponentChildren } from "preact";
 import { useMemo, useState } from "preact/hooks";
 import { ChatKitClient } from "./client/client.ts";
 import type { ThreadMemory } from "./client/memory.ts";
+import type { AttachmentLimits } from "./client/options.ts";
 import type { ChatKitSettings } from "./settings.ts";
 import { Composer } from "./Composer.tsx";
 import { History } from "./History.tsx";
@@ -22,6 +23,12 @@ export interface BuiltInChatProps {
   fallbackThreadId?: string;
   /** Extra header controls (the embed's sign-in). */
   headerActions?: ComponentChildren;
+  /** Upload limits from the server (unset, or attachments off in the settings: no uploads). */
+  attachments?: AttachmentLimits;
+  /** The Bearer token uploads carry (embeds); with a custom `apiFetch` and none, uploads go through it. */
+  authToken?: string;
+  /** `apiFetch` adds credentials of its own (the embed's). */
+  customFetch?: boolean;
   onClose(): void;
 }
 
@@ -37,6 +44,23 @@ export function BuiltInChat(props: BuiltInChatProps) {
       }),
     [settings.apiUrl, settings.locale, props.apiFetch],
   );
+  const uploads = useMemo(() => {
+    const { attachments } = settings.composer;
+    if (!attachments.enabled || !props.attachments) return undefined;
+    return {
+      rules: {
+        maxSize: props.attachments.maxSize,
+        maxCount: attachments.maxCount,
+        mimeTypes: props.attachments.mimeTypes,
+      },
+      transport: {
+        url: settings.apiUrl,
+        fetch: props.apiFetch,
+        ...(props.authToken ? { authToken: props.authToken } : {}),
+        bytesThroughFetch: !!props.customFetch && !props.authToken,
+      },
+    };
+  }, [settings, props.attachments, props.apiFetch, props.authToken, props.customFetch]);
   const [historyOpen, setHistoryOpen] = useState(false);
   const [threadsVersion, setThreadsVersion] = useState(0);
   const chat = useConversation({
@@ -107,6 +131,7 @@ export function BuiltInChat(props: BuiltInChatProps) {
               canStop={conversation.allowCancel}
               disabledReason={disabledReason}
               restoredDraft={chat.restoredDraft}
+              attachments={uploads}
               onSend={chat.send}
               onStop={chat.stop}
             />

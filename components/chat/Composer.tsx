@@ -1,10 +1,15 @@
 /**
  * The message box: grows with its text, Enter sends (Shift+Enter for a new line), and while a
- * response streams the send button becomes Stop.
+ * response streams the send button becomes Stop. With attachments on: an attach button,
+ * drag-and-drop and paste of files, chips with progress; sending waits for the uploads.
  * @module
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import { SendIcon, StopIcon } from "./icons.tsx";
+import { AttachmentChips } from "./AttachmentChips.tsx";
+import { AttachIcon, SendIcon, StopIcon } from "./icons.tsx";
+import { useAttachments } from "./useAttachments.ts";
+import type { UploadRules, UploadTransport } from "./uploads.ts";
+import type { SentAttachment } from "./useTurns.ts";
 
 export interface ComposerProps {
   placeholder: string;
@@ -14,7 +19,9 @@ export interface ComposerProps {
   disabledReason?: string;
   /** Text to restore (a message that could not be sent). */
   restoredDraft?: string;
-  onSend(text: string): void;
+  /** Uploads (unset: no attach button). */
+  attachments?: { rules: UploadRules; transport: UploadTransport };
+  onSend(text: string, attachments: SentAttachment[]): void;
   onStop(): void;
 }
 
@@ -23,6 +30,9 @@ const MAX_HEIGHT = 160;
 export function Composer(props: ComposerProps) {
   const [text, setText] = useState("");
   const box = useRef<HTMLTextAreaElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
+  const [dragging, setDragging] = useState(false);
+  const files = useAttachments(props.attachments?.transport, props.attachments?.rules);
 
   useEffect(() => {
     if (props.restoredDraft) setText(props.restoredDraft);
@@ -37,20 +47,71 @@ export function Composer(props: ComposerProps) {
   }, [text]);
 
   const disabled = !!props.disabledReason;
+  const hasContent = !!text.trim() || files.uploaded.length > 0;
+  const canSend = !disabled && hasContent && files.ready;
   const submit = () => {
-    if (props.streaming || disabled || !text.trim()) return;
-    props.onSend(text);
+    if (props.streaming || !canSend) return;
+    props.onSend(text, files.uploaded);
     setText("");
+    files.clear();
   };
+  const enabled = !!props.attachments && !disabled;
 
   return (
     <form
       class="ck-composer"
+      data-dragging={dragging ? "true" : undefined}
       onSubmit={(event) => {
         event.preventDefault();
         submit();
       }}
+      onDragOver={(event) => {
+        if (!enabled || !event.dataTransfer?.types.includes("Files")) return;
+        event.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={(event) => {
+        setDragging(false);
+        if (!enabled || !event.dataTransfer?.files.length) return;
+        event.preventDefault();
+        files.add([...event.dataTransfer.files]);
+      }}
     >
+      {props.attachments && (
+        <AttachmentChips
+          chips={files.chips}
+          errors={files.errors}
+          onRemove={files.remove}
+          onDismissErrors={files.dismissErrors}
+        />
+      )}
+      {props.attachments && (
+        <>
+          <input
+            ref={picker}
+            type="file"
+            multiple
+            hidden
+            class="ck-file-input"
+            aria-label="Attach files"
+            onChange={(event) => {
+              files.add([...(event.currentTarget.files ?? [])]);
+              event.currentTarget.value = "";
+            }}
+          />
+          <button
+            type="button"
+            class="ck-attach"
+            aria-label="Attach files"
+            title="Attach files"
+            disabled={!enabled}
+            onClick={() => picker.current?.click()}
+          >
+            <AttachIcon size={18} />
+          </button>
+        </>
+      )}
       <textarea
         ref={box}
         class="ck-input"
@@ -61,6 +122,12 @@ export function Composer(props: ComposerProps) {
         disabled={disabled}
         value={text}
         onInput={(event) => setText(event.currentTarget.value)}
+        onPaste={(event) => {
+          const pasted = [...(event.clipboardData?.files ?? [])];
+          if (!enabled || !pasted.length) return;
+          event.preventDefault();
+          files.add(pasted);
+        }}
         onKeyDown={(event) => {
           if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
             event.preventDefault();
@@ -87,7 +154,7 @@ export function Composer(props: ComposerProps) {
             class="ck-send"
             aria-label="Send"
             title="Send"
-            disabled={disabled || !text.trim()}
+            disabled={!canSend}
           >
             <SendIcon size={18} />
           </button>

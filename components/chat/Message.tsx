@@ -57,7 +57,18 @@ export function Message(props: MessageProps) {
       return (
         <div class="ck-message ck-message-user" data-item-id={item.id}>
           {item.quoted_text ? <blockquote class="ck-quote">{item.quoted_text}</blockquote> : null}
-          <div class="ck-bubble">{itemText(item)}</div>
+          {item.attachments.length > 0 && (
+            <ul class="ck-sent-attachments" aria-label="Attachments">
+              {item.attachments.map((a) => (
+                <li key={a.id} class="ck-sent-attachment">
+                  {a.type === "image" && a.preview_url
+                    ? <img class="ck-thumb" src={a.preview_url} alt={a.name} loading="lazy" />
+                    : <span class="ck-file-chip">{a.name}</span>}
+                </li>
+              ))}
+            </ul>
+          )}
+          {itemText(item) ? <div class="ck-bubble">{itemText(item)}</div> : null}
         </div>
       );
     case "assistant_message": {

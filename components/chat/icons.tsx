@@ -44,6 +44,9 @@ export const NewChatIcon = icon(
     <path d="M17.5 3.5a2.1 2.1 0 0 1 3 3L13 14l-4 1 1-4 7.5-7.5Z" />
   </>,
 );
+export const AttachIcon = icon(
+  <path d="m20 11.5-8.2 8.2a5 5 0 0 1-7.1-7.1l8.5-8.5a3.3 3.3 0 0 1 4.7 4.7l-8.5 8.5a1.7 1.7 0 0 1-2.4-2.4l7.8-7.8" />,
+);
 export const SendIcon = icon(<path d="M12 19V5M5.5 11.5 12 5l6.5 6.5" />);
 export const StopIcon = ({ size = 20 }: IconProps) => (
   <svg class="ck-icon" width={size} height={size} viewBox="0 0 24 24" aria-hidden="true">

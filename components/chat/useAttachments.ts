@@ -8,6 +8,7 @@ import type { Chip } from "./AttachmentChips.tsx";
 import {
   checkFiles,
   deleteUpload,
+  type UploadedAttachment,
   uploadFile,
   type UploadRules,
   type UploadTransport,
@@ -18,8 +19,8 @@ export interface AttachmentsState {
   errors: string[];
   /** Every chip uploaded (nothing still running or failed). */
   ready: boolean;
-  /** Ids of the uploaded attachments, in order. */
-  ids: string[];
+  /** The uploaded attachments, in order. */
+  uploaded: UploadedAttachment[];
   add(files: File[]): void;
   remove(key: string): void;
   dismissErrors(): void;
@@ -62,9 +63,7 @@ export function useAttachments(
       const controller = new AbortController();
       controllers.current.set(key, controller);
       uploadFile(transport, file, mime, (progress) => update(key, { progress }), controller.signal)
-        .then((attachment) =>
-          update(key, { status: "done", progress: 1, attachmentId: attachment.id })
-        )
+        .then((attachment) => update(key, { status: "done", progress: 1, attachment }))
         .catch((error: Error) => {
           if (error.name === "AbortError") return;
           update(key, { status: "error", error: error.message });
@@ -76,7 +75,7 @@ export function useAttachments(
   const remove = useCallback((key: string) => {
     const chip = latest.current.find((c) => c.key === key);
     controllers.current.get(key)?.abort();
-    if (chip?.attachmentId && transport) deleteUpload(transport, chip.attachmentId);
+    if (chip?.attachment && transport) deleteUpload(transport, chip.attachment.id);
     if (chip?.thumbnail) URL.revokeObjectURL(chip.thumbnail);
     setChips((all) => all.filter((c) => c.key !== key));
   }, [transport]);
@@ -95,7 +94,7 @@ export function useAttachments(
     chips,
     errors,
     ready: chips.every((c) => c.status === "done"),
-    ids: chips.filter((c) => c.attachmentId).map((c) => c.attachmentId!),
+    uploaded: chips.flatMap((c) => (c.attachment ? [c.attachment] : [])),
     add,
     remove,
     dismissErrors: () => setErrors([]),

@@ -5,6 +5,7 @@
  * server only through the protocol client; remembers the current thread per identity.
  * @module
  */
+import type { SentAttachment } from "./useTurns.ts";
 import { useCallback, useEffect, useRef } from "preact/hooks";
 import type { ChatKitClient } from "./client/client.ts";
 import type { Conversation, ThreadInfo } from "./client/conversation.ts";
@@ -28,7 +29,7 @@ export interface ConversationApi {
   feedback: Record<string, FeedbackKind>;
   /** Text to put back into the composer (a message that never reached the server). */
   restoredDraft?: string;
-  send(text: string): void;
+  send(text: string, attachments?: SentAttachment[]): void;
   stop(): void;
   openThread(threadId: string): Promise<void>;
   newThread(): void;

@@ -30,8 +30,18 @@ export interface TurnsOptions {
   onThreadsChanged: RefObject<(() => void) | undefined>;
 }
 
+/** An uploaded attachment a message carries (as the server answered it). */
+export interface SentAttachment {
+  id: string;
+  type: "file" | "image";
+  name: string;
+  mime_type: string;
+  preview_url?: string;
+}
+
 export interface Turns {
-  send(text: string): void;
+  /** Sends a message with its text and uploaded attachments (either may be empty, not both). */
+  send(text: string, attachments?: SentAttachment[]): void;
   stop(): void;
   retry(assistantItemId: string): void;
   retryAfterError(): void;
@@ -86,9 +96,9 @@ export function useTurns(options: TurnsOptions): Turns {
     [memory, dispatch],
   );
 
-  const send = useCallback((text: string) => {
+  const send = useCallback((text: string, attachments: SentAttachment[] = []) => {
     const trimmed = text.trim();
-    if (!trimmed) return;
+    if (!trimmed && !attachments.length) return;
     const thread = latest.current.conversation.thread;
     const pending = {
       id: `${PENDING_PREFIX}${Date.now()}`,
@@ -96,11 +106,11 @@ export function useTurns(options: TurnsOptions): Turns {
       created_at: new Date().toISOString(),
       type: "user_message",
       content: [{ type: "input_text", text: trimmed }],
-      attachments: [],
+      attachments,
       inference_options: {},
     } as ThreadItem;
     dispatch({ type: "pending_added", item: pending });
-    const input = textInput(trimmed);
+    const input = { ...textInput(trimmed), attachments: attachments.map((a) => a.id) };
     run(
       (signal) =>
         thread
