@@ -68,12 +68,8 @@ export function instrument(sql: Sql): Sql {
         case "file":
           return (...args: unknown[]) => track(value.apply(target, args));
         case "begin":
-          // begin(fn) or begin(options, fn): the transaction's own client is wrapped too.
-          return (...args: unknown[]) => {
-            const fn = args.pop() as (tx: Sql) => unknown;
-            return value.apply(target, [...args, (tx: Sql) => fn(instrument(tx))]);
-          };
         case "savepoint":
+          // begin(fn) or begin(options, fn): the transaction's own client is wrapped too.
           return (...args: unknown[]) => {
             const fn = args.pop() as (tx: Sql) => unknown;
             return value.apply(target, [...args, (tx: Sql) => fn(instrument(tx))]);
