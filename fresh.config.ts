@@ -86,6 +86,18 @@ export default defineConfig({
     sessionSeconds: 7 * 24 * 60 * 60,
     visitorSeconds: 30 * 24 * 60 * 60,
   },
+  embed: {
+    // Defaults of `/embed.js` on other sites (ALLOWED_ORIGINS); each can be set per page with a
+    // data-* attribute on the script tag (data-position, data-color-scheme, data-accent,
+    // data-greeting, data-open-on-load, data-locale). Unset: the `chatkit` section's values.
+    position: "right", // or "left"
+    openOnLoad: false,
+    // How long an embed's visitor keeps its threads without a visit, and a sign-in from an embed.
+    visitorSeconds: 30 * 24 * 60 * 60,
+    grantSeconds: 8 * 60 * 60,
+    // New embed visitors per client address.
+    mintLimits: { perMinute: 20, perDay: 500 },
+  },
   rateLimit: {
     // Model turns (new messages, retries, tool output, structured input) per user or visitor.
     perMinute: 60,

@@ -44,7 +44,7 @@ async function once(env: Record<string, string>, entry = `${ROOT}main.ts`): Prom
       "--allow-sys",
       "--allow-write",
       "--allow-ffi",
-      `${ROOT}main.ts`,
+      entry,
     ],
     env: {
       ...env,

@@ -1,6 +1,7 @@
 /**
- * The environment, parsed once at boot into one typed object. A bad value stops start-up with
- * a message that names the variable and says what is expected.
+ * `Config` is the environment — secrets and deployment — parsed once at boot into one typed
+ * object; `Settings` is `fresh.config.ts` — behaviour (lib/settings.ts). A bad value stops
+ * start-up with a message that names the variable and says what is expected.
  * @module
  */
 import { z } from "zod";

@@ -11,6 +11,7 @@ import { ChatKitServer } from "./chatkit/server.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/mod.ts";
 import { RateLimiter } from "./http/rate_limit.ts";
+import { EmbedService } from "./embed/service.ts";
 import { createKnowledge, type KnowledgeService } from "./knowledge/service.ts";
 import type { Settings } from "./settings.ts";
 import { PostgresStore, type Store } from "./store/mod.ts";
@@ -30,6 +31,8 @@ export interface Services {
   auth: AuthService;
   /** Limits on model turns per owner and client address (lib/http/rate_limit.ts). */
   limiter: RateLimiter;
+  /** The assistant on other sites: allowed origins, visitor tokens, grants (lib/embed). */
+  embed: EmbedService;
   /** Uploads, previews, quotas and the sweep of unused uploads (lib/attachments). */
   attachments: AttachmentService;
   /** The site's knowledge base: retrieval for turns, ingestion endpoint (lib/knowledge). */
@@ -76,7 +79,14 @@ export function createServices(
   });
   const auth = new AuthService(config, settings, db, store);
   const limiter = new RateLimiter(db.sql, settings.rateLimit);
+  const embed = new EmbedService({
+    sql: db.sql,
+    secret: config.secret ?? "",
+    allowedOrigins: config.auth.allowedOrigins,
+    settings: settings.embed,
+  });
   return Promise.resolve({
+    embed,
     config,
     settings,
     db,

@@ -29,6 +29,11 @@ import {
 } from "../components/chat/settings.ts";
 import type { Config } from "./config.ts";
 import {
+  DEFAULT_EMBED_SETTINGS,
+  type EmbedSettings,
+  resolveEmbedSettings,
+} from "./embed/settings.ts";
+import {
   DEFAULT_KNOWLEDGE_SETTINGS,
   type KnowledgeSettings,
   type KnowledgeSettingsInput,
@@ -55,6 +60,8 @@ export interface SettingsInput {
   chatkit?: ChatKitSettingsInput;
   /** Sign-in options (see `lib/auth/settings.ts`). */
   auth?: AuthSettings;
+  /** The assistant on other sites (`/embed.js`): widget defaults, token lifetimes and limits. */
+  embed?: Partial<EmbedSettings>;
   /** Limits on model turns, per owner and per client address (env variables override them). */
   rateLimit?: Partial<RateLimitSettings>;
   /** The knowledge base: sources to ingest, chunking, retrieval (see `lib/knowledge/settings.ts`). */
@@ -68,6 +75,7 @@ export interface Settings {
   agent: ResolvedAgentSettings;
   chatkit: ChatKitSettings;
   auth: ResolvedAuthSettings;
+  embed: EmbedSettings;
   /** With the environment's overrides applied. */
   rateLimit: RateLimitSettings;
   knowledge: KnowledgeSettings;
@@ -79,6 +87,7 @@ export const DEFAULT_SETTINGS: Omit<Settings, "site"> = {
   agent: DEFAULT_AGENT_SETTINGS,
   chatkit: DEFAULT_CHATKIT_SETTINGS,
   auth: DEFAULT_AUTH_SETTINGS,
+  embed: DEFAULT_EMBED_SETTINGS,
   rateLimit: DEFAULT_RATE_LIMITS,
   knowledge: DEFAULT_KNOWLEDGE_SETTINGS,
 };
@@ -98,6 +107,7 @@ export function resolveSettings(
     agent: resolveAgentSettings(input.agent),
     chatkit: resolveChatKitSettings(input.chatkit),
     auth: { ...d.auth, ...defined(input.auth) },
+    embed: resolveEmbedSettings(input.embed),
     rateLimit: rateLimitsOf(input.rateLimit, env.rateLimit),
     knowledge: resolveKnowledgeSettings(input.knowledge),
   };

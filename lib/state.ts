@@ -22,6 +22,8 @@ export interface State {
   session?: AuthSession;
   /** True when the request came with our cookies and no Bearer token (CSRF checks apply). */
   cookieAuthenticated?: boolean;
+  /** Set when an embed on another site makes the request (its verified host page origin). */
+  embed?: { origin: string };
 }
 
 export const define = createDefine<State>();

@@ -1,5 +1,7 @@
 /**
  * Runs before every route, in order:
+ * 0. `embedIdentity` — an embed on another site: its Bearer visitor token or grant makes the
+ *    caller on the chat routes, without cookies (lib/embed/middleware.ts); then 1. is skipped.
  * 1. `identity` — resolves the caller (session cookie or Bearer token → user; else a signed
  *    visitor cookie, minted on the first visit) into the typed `ctx.state`: `owner`, `user`,
  *    `session`, and `store`, the caller's own store view (the one door to the data). It also
@@ -14,12 +16,14 @@ import { errorResponse, HttpError } from "../lib/errors.ts";
 import type { FreshContext } from "../lib/fresh/types.ts";
 import { checkCsrf, ownOrigins } from "../lib/http/csrf.ts";
 import { define, type State } from "../lib/state.ts";
+import { EMBED_PUBLIC_PATHS, embedIdentity } from "../lib/embed/middleware.ts";
 
 /** Paths whose unsafe requests are checked even without cookies (sign-in CSRF). */
 const AUTH_PATHS = /^\/(auth|api\/auth)(\/|$)/;
 
 /** Resolves the caller into `ctx.state`, then runs the rest and sets the caller's cookies. */
 async function identity(ctx: FreshContext<State>): Promise<Response> {
+  if (ctx.state.embed) return await ctx.next();
   const { auth, store } = ctx.state.services;
   const caller = await auth.resolve(ctx.req);
   ctx.state.owner = caller.owner;
@@ -44,7 +48,7 @@ async function identity(ctx: FreshContext<State>): Promise<Response> {
       response.headers.append("set-cookie", caller.renewedCookie);
     }
   }
-  if (caller.newVisitorId) {
+  if (caller.newVisitorId && !EMBED_PUBLIC_PATHS.test(ctx.url.pathname)) {
     const set = setCookies(response);
     const establishesSession = set.some((c) => SESSION_COOKIES.includes(c.name) && c.value);
     const touchesVisitor = set.some((c) => VISITOR_COOKIES.includes(c.name));
@@ -76,4 +80,8 @@ function csrf(ctx: FreshContext<State>): Promise<Response> {
   return ctx.next();
 }
 
-export const handler = [define.middleware(identity), define.middleware(csrf)];
+export const handler = [
+  define.middleware(embedIdentity),
+  define.middleware(identity),
+  define.middleware(csrf),
+];

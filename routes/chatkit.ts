@@ -1,3 +1,4 @@
+import type { ChatKitResult } from "../lib/chatkit/server.ts";
 import { chatKitContext, chatKitResponse } from "../lib/http/chatkit.ts";
 import { readBodyCapped } from "../lib/http/body.ts";
 import { clientAddress } from "../lib/http/client_address.ts";
@@ -13,13 +14,25 @@ export const handler = define.handlers({
     const { chatkit, limiter, config, attachments } = ctx.state.services;
     const body = await readBodyCapped(ctx.req, chatkit.limits.maxBodyBytes);
     const request = chatkit.parse(body);
-    if (chatkit.startsTurn(request)) {
-      const address = clientAddress(ctx.req, ctx.info, config.auth.trustProxy);
-      await limiter.hit(ctx.state.owner, address);
-    }
     const context = chatKitContext(ctx);
+    let answer: ChatKitResult;
+    if (chatkit.startsTurn(request)) {
+      // The limit and the request's own checks (thread lookup, …) run side by side, one round
+      // trip less before the model call. Safe: a stream handler only reads before it returns,
+      // and its stream starts writing when it is first read — never, when the limit refuses.
+      const address = clientAddress(ctx.req, ctx.info, config.auth.trustProxy);
+      const [limited, handled] = await Promise.allSettled([
+        limiter.hit(ctx.state.owner, address),
+        chatkit.handle(request, context),
+      ]);
+      if (limited.status === "rejected") throw limited.reason;
+      if (handled.status === "rejected") throw handled.reason;
+      answer = handled.value;
+    } else {
+      answer = await chatkit.handle(request, context);
+    }
     // Image previews leave with fresh signed URLs (they work in iframes and embeds).
     const sign = attachments.signer(context.owner, context.origin);
-    return await chatKitResponse(await chatkit.handle(request, context), sign);
+    return await chatKitResponse(answer, sign);
   },
 });

@@ -4,7 +4,6 @@
  */
 import { ServiceUnavailableError } from "../lib/errors.ts";
 import { LOADER_MAX_AGE, loaderScript } from "../lib/embed/loader.ts";
-import { embedService } from "../lib/embed/mod.ts";
 import type { EmbedBootConfig } from "../lib/embed/protocol.ts";
 import { widgetDefaults } from "../lib/embed/settings.ts";
 import { clientScript } from "../lib/fresh/runtime.ts";
@@ -18,7 +17,7 @@ export const handler = define.handlers({
     const { limits } = services.settings;
     const config: EmbedBootConfig = {
       bundle,
-      defaults: widgetDefaults(embedService(services).settings),
+      defaults: widgetDefaults(services.embed.settings),
       settings: services.settings.chatkit,
       attachments: { maxSize: limits.maxAttachmentBytes, mimeTypes: limits.attachmentMimeTypes },
     };

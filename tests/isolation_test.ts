@@ -1,6 +1,6 @@
 /**
- * Isolation: two signed-in users (one by cookie, one by Bearer token) and two anonymous visitors
- * each own a thread (with items and feedback) and an uploaded attachment. Every request type
+ * Isolation: two signed-in users (one by cookie, one by Bearer token), two anonymous visitors
+ * and two visitors of an embed on another site (signed visitor tokens as Bearer) each own a thread (with items and feedback) and an uploaded attachment. Every request type
  * aimed at another owner's thread, item or attachment answers 404 and changes nothing;
  * `threads.list` shows only one's own.
  */
@@ -146,8 +146,25 @@ function attacks(me: Actor, victim: Actor): { label: string; body: unknown; stat
   ].map((a) => ({ ...a, status: notFound }));
 }
 
-dbTest("isolation - 2 users + 2 visitors × every request type on another's data", async (db) => {
-  const h = await startAuthHarness(db);
+/** The allowed host site of the embed visitors. */
+const EMBED_ORIGIN = "https://docs.example.com";
+
+/** A visitor of the embed on `EMBED_ORIGIN`: its visitor token as Bearer, and its owner id. */
+async function embedVisitor(h: { app: Visitor["app"] }): Promise<[Visitor, string]> {
+  const visitor = new Visitor(h.app, { origin: EMBED_ORIGIN });
+  const res = await visitor.fetch("/embed/token", {
+    method: "POST",
+    headers: { "content-type": "text/plain" },
+    body: "{}",
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  const { visitorToken, visitorId } = await res.json();
+  visitor.bearer = visitorToken;
+  return [visitor, `anon:${visitorId}`];
+}
+
+dbTest("isolation - 6 owners × every request type on another's data", async (db) => {
+  const h = await startAuthHarness(db, { env: { ALLOWED_ORIGINS: EMBED_ORIGIN } });
   try {
     // User 1 signs in with cookies (the pages), user 2 is an API client with a Bearer token.
     const cookieUser = new Visitor(h.app);
@@ -166,15 +183,20 @@ dbTest("isolation - 2 users + 2 visitors × every request type on another's data
     const id2 = await bearerUser.userId(email2);
     const anon1 = new Visitor(h.app);
     const anon2 = new Visitor(h.app);
+    const [embed1, embedOwner1] = await embedVisitor(h);
+    const [embed2, embedOwner2] = await embedVisitor(h);
 
     const actors = [
       await setUp("user1", cookieUser, () => Promise.resolve(id1)),
       await setUp("user2", bearerUser, () => Promise.resolve(id2)),
       await setUp("anon1", anon1, () => Promise.resolve(anon1.anonOwner())),
       await setUp("anon2", anon2, () => Promise.resolve(anon2.anonOwner())),
+      await setUp("embed1", embed1, () => Promise.resolve(embedOwner1)),
+      await setUp("embed2", embed2, () => Promise.resolve(embedOwner2)),
     ];
     assert.equal(bearerUser.cookies.size, 0, "the Bearer client never got a cookie");
-    assert.equal(new Set(actors.map((a) => a.owner)).size, 4, "four distinct owners");
+    assert.equal(embed1.cookies.size + embed2.cookies.size, 0, "embed visitors got no cookie");
+    assert.equal(new Set(actors.map((a) => a.owner)).size, 6, "six distinct owners");
     for (const a of actors) {
       const [row] = await db.sql`select owner_id from threads where id = ${a.threadId}`;
       assert.equal(row.owner_id, a.owner, `${a.name} owns its thread`);
@@ -212,7 +234,7 @@ dbTest("isolation - 2 users + 2 visitors × every request type on another's data
         checked += 2;
       }
     }
-    assert.ok(checked >= 4 * 3 * 18, `checked ${checked} requests`);
+    assert.ok(checked >= 6 * 5 * 18, `checked ${checked} requests`);
     assert.equal(await ownedRows(db, owners), before, "nothing changed for any owner");
     assert.equal(h.fake.requests.length, modelCalls, "no refused request reached the model");
 

@@ -117,7 +117,10 @@ dbTest(
       await signIn.body?.cancel();
       const api = new Visitor(h.app, { origin: EVIL });
       api.bearer = signIn.headers.get("set-auth-token")!;
-      assert.equal(await status(api.post(createRequest("via bearer"))), 200);
+      const viaBearer = await api.post(createRequest("via bearer"));
+      assert.equal(viaBearer.status, 200);
+      // Read to the end: the thread is stored before its stream says so.
+      await viaBearer.text();
       const [own] = await db.sql`select count(*)::int as n from threads where owner_id = ${userId}`;
       assert.equal(own.n, 1, "the Bearer request acted as the user");
     } finally {
@@ -283,6 +286,8 @@ dbTest(
       const turns = [
         createRequest("four"),
         addMessageRequest(threadId, "four"),
+        // Over the limit, even a request that would fail its own checks is refused as such.
+        addMessageRequest("thr_not_there", "four"),
         { type: "threads.add_client_tool_output", params: { thread_id: threadId, result: {} } },
         {
           type: "threads.add_structured_input",

@@ -123,7 +123,18 @@ export function EmbedApp({ base, config, options, bind }: EmbedAppProps) {
   const auth: EmbedAuth | null = sessionToken
     ? { kind: "session", token: sessionToken }
     : user ?? visitor;
-  const apiFetch = useMemo(() => auth ? embedFetch(auth.token) : undefined, [auth?.token]);
+  // A token that stopped holding (revoked, expired): forget it and start over as a visitor.
+  const onUnauthorized = useCallback(() => {
+    if (auth?.kind === "user") store.grant = undefined;
+    else if (auth?.kind === "visitor") store.visitorToken = undefined;
+    else if (auth?.kind === "session") setSessionToken(null);
+    setUser(null);
+    start();
+  }, [auth?.kind, store, start]);
+  const apiFetch = useMemo(
+    () => auth ? embedFetch(auth.token, onUnauthorized) : undefined,
+    [auth?.token, onUnauthorized],
+  );
 
   if (status.kind === "starting" || (status.kind === "ready" && !auth)) return null;
   if (status.kind === "unavailable") {

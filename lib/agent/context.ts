@@ -30,6 +30,11 @@ export interface AgentContext {
   requestId: string;
   /** The client's UI locale (`Accept-Language`), when sent. */
   locale?: string;
+  /**
+   * The page of another site the user writes from (an embed; URL without query or fragment).
+   * Knowledge retrieval may rank that page's passages first.
+   */
+  page?: { url: string; title?: string };
   /** The caller's own store view. */
   store: OwnerStore;
   /** App-wide data that belongs to no owner (the knowledge base). */
@@ -72,5 +77,6 @@ export function agentContext(threadId: string, context: RespondContext, sql: Sql
     log: log.with({ requestId: context.requestId, threadId }),
   };
   if (context.locale) out.locale = context.locale;
+  if (context.page) out.page = context.page;
   return out;
 }

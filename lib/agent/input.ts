@@ -19,6 +19,7 @@
  *   by `withStepInput`, just before the newest user message.
  * @module
  */
+import { pageContextNote } from "../embed/page_context.ts";
 import type { AgentInputItem } from "@openai/agents";
 import type { AttachmentInputSource } from "../attachments/model_input.ts";
 import type { UserPart } from "../attachments/parts.ts";
@@ -64,6 +65,8 @@ export type AttachmentParts = Map<string, UserPart[]>;
  */
 export function userMessageInput(item: UserMessageItem, parts?: AttachmentParts): AgentInputItem[] {
   const lines: string[] = [];
+  // The host page an embed sent it from: the assistant knows where the user is.
+  if (item.page) lines.push(pageContextNote(item.page));
   if (item.quoted_text) lines.push(`(Quoting: "${item.quoted_text}")`);
   const named = item.attachments.filter((a) => !parts?.has(a.id));
   if (named.length) {

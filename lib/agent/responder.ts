@@ -58,7 +58,8 @@ export class AgentResponder implements Responder {
     const title = startTitle(this.#o.titles, thread, input);
     let completed = false;
     try {
-      const agentInput = await this.#prepare(context, input);
+      const early = respondContext.prepared as Promise<AgentInputItem[]> | undefined;
+      const agentInput = await (early ?? this.#prepare(context, input));
       if (signal.aborted) return;
       completed = yield* runTurn(this.#o, context, agentInput);
     } catch (error) {
@@ -67,6 +68,19 @@ export class AgentResponder implements Responder {
     } finally {
       await title.settle(completed && !signal.aborted);
     }
+  }
+
+  /**
+   * Starts reading the model input while the server stores the new message (`respond` takes it
+   * as `context.prepared`). The history may not hold the message yet: `buildAgentInput` then
+   * appends it, so the input is the same either way.
+   */
+  prepare(
+    thread: ThreadMetadata,
+    input: UserMessageItem,
+    respondContext: RespondContext,
+  ): Promise<AgentInputItem[]> {
+    return this.#prepare(agentContext(thread.id, respondContext, this.#o.sql), input);
   }
 
   /** The model input: history and the pre-model steps, concurrently. */

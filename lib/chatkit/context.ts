@@ -19,6 +19,8 @@ export interface RequestContext {
   locale?: string;
   /** Absolute origin of this app as the client reaches it (for upload and preview URLs). */
   origin: string;
+  /** The host page of an embed on another site (stored on the user message, told the agent). */
+  page?: { url: string; title?: string };
 }
 
 /** Overridable extension points. Unset ones answer a clear "not configured" error. */

@@ -99,5 +99,6 @@ export function respondContext(
 ): RespondContext {
   const out: RespondContext = { owner: ctx.owner, requestId: ctx.requestId, signal, store };
   if (ctx.locale) out.locale = ctx.locale;
+  if (ctx.page) out.page = ctx.page;
   return out;
 }

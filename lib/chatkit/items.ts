@@ -16,6 +16,7 @@ export function buildUserMessage(
   threadId: string,
   input: UserMessageInput,
   attachments: Attachment[],
+  page?: UserMessageItem["page"],
 ): UserMessageItem {
   const item: UserMessageItem = {
     id: newItemId("message"),
@@ -30,6 +31,7 @@ export function buildUserMessage(
     inference_options: input.inference_options,
   };
   if (input.quoted_text !== undefined) item.quoted_text = input.quoted_text;
+  if (page) item.page = page;
   return item;
 }
 

@@ -38,7 +38,8 @@ export type JsonHandler<T extends ChatKitRequestType> = (
 
 /**
  * Validates a request (throwing typed HTTP errors before any event is sent), then returns the
- * producer of its events.
+ * producer of its events. It must only read before it returns: `routes/chatkit.ts` runs it side
+ * by side with the rate limit, and drops the producer unstarted when the limit refuses.
  */
 export type StreamHandler<T extends ChatKitRequestType> = (
   req: RequestOf<T>,

@@ -44,11 +44,12 @@ export async function createThread(
       status: { type: "active" },
       metadata: {},
     };
-    const userItem = buildUserMessage(thread.id, input, attachments);
+    const userItem = buildUserMessage(thread.id, input, attachments, scope.ctx.page);
+    const prepared = prepare(scope, thread, userItem, signal);
     await store.createThread(thread, userItem, input.attachments);
     sink.send({ type: "thread.created", thread: clientThread(thread) });
     sink.send({ type: "thread.item.done", item: userItem });
-    await respond(turnOf(scope, thread, sink, signal), scope, userItem);
+    await respond(turnOf(scope, thread, sink, signal), scope, userItem, true, prepared);
   };
 }
 
@@ -68,12 +69,13 @@ export async function addUserMessage(
   );
   return async (sink, signal) => {
     if (refuseInactive(thread, sink)) return;
-    const userItem = buildUserMessage(thread.id, input, attachments);
+    const userItem = buildUserMessage(thread.id, input, attachments, scope.ctx.page);
+    const prepared = prepare(scope, thread, userItem, signal);
     if (!await store.addThreadItem(thread.id, userItem, input.attachments)) {
       throw new CustomStreamError("This thread no longer exists.");
     }
     sink.send({ type: "thread.item.done", item: userItem });
-    await respond(turnOf(scope, thread, sink, signal), scope, userItem);
+    await respond(turnOf(scope, thread, sink, signal), scope, userItem, true, prepared);
   };
 }
 
@@ -185,12 +187,30 @@ function streamOptions(server: ServerParts, thread: ThreadMetadata): { allow_can
   return server.handlers.streamOptions?.(thread) ?? { allow_cancel: true };
 }
 
+/**
+ * Starts the responder's reads (history, retrieval) beside the store's write of the new message:
+ * one round trip less before the model call. A failure surfaces in `respond`, not here.
+ */
+function prepare(
+  scope: Scope,
+  thread: ThreadMetadata,
+  input: UserMessageItem,
+  signal: AbortSignal,
+): Promise<unknown> | undefined {
+  const responder = scope.server.responder;
+  if (!responder?.prepare) return undefined;
+  const prepared = responder.prepare(thread, input, respondContext(scope.ctx, scope.store, signal));
+  prepared.catch(() => {}); // handled where it is awaited; the turn may end before that
+  return prepared;
+}
+
 /** `stream_options`, then the responder's turn through the pipeline. */
 async function respond(
   turn: Turn,
   scope: Scope,
   input: UserMessageItem | null,
   sendStreamOptions = true,
+  prepared?: Promise<unknown>,
 ): Promise<void> {
   const { server } = scope;
   if (sendStreamOptions) {
@@ -199,5 +219,6 @@ async function respond(
   const responder = server.responder;
   if (!responder) throw new CustomStreamError("No assistant is configured on this server.");
   const rctx = respondContext(scope.ctx, scope.store, turn.signal);
+  if (prepared) rctx.prepared = prepared;
   await runPipeline(turn, responder.respond(turn.thread, input, rctx));
 }

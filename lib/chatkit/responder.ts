@@ -32,10 +32,24 @@ export interface RespondContext {
   store: ThreadItemStore;
   /** The client's UI locale (`Accept-Language`), when sent. */
   locale?: string;
+  /** What `Responder.prepare` started for this turn, if the responder has it. */
+  prepared?: Promise<unknown>;
+  /** The host page of an embed the message came from (`RequestContext.page`). */
+  page?: { url: string; title?: string };
 }
 
 /** Produces the assistant's events for one turn. */
 export interface Responder {
+  /**
+   * Optional: starts reading what the turn needs (history, retrieval) while the server is still
+   * storing the new message; handed back to `respond` as `context.prepared`. Must only read
+   * (the message may not be stored yet, and may never be, if storing it fails).
+   */
+  prepare?(
+    thread: ThreadMetadata,
+    input: UserMessageItem,
+    context: RespondContext,
+  ): Promise<unknown>;
   /**
    * @param thread mutable: setting `thread.title` makes the server save it and emit `thread.updated`
    * @param input the new user message, or `null` after client tool output / structured input

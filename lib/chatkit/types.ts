@@ -264,6 +264,8 @@ export interface UserMessageItem extends ThreadItemBase {
   attachments: Attachment[];
   quoted_text?: string;
   inference_options: InferenceOptions;
+  /** The host page an embed sent the message from (lib/embed; not part of ChatKit's protocol). */
+  page?: { url: string; title?: string };
 }
 
 /** A message written by the assistant. */

@@ -39,6 +39,9 @@ export type EmbedResolution =
   | { kind: "invalid" }
   | { kind: "ok"; identity: EmbedIdentity };
 
+/** A visitor token in use is renewed once it has been out for more than a day. */
+const RENEWAL_AGE_SECONDS = 24 * 60 * 60;
+
 export interface EmbedServiceOptions {
   sql: Sql;
   secret: string;
@@ -76,6 +79,12 @@ export class EmbedService {
       ? await verifyVisitorToken(this.#secret, body.visitorToken, origin)
       : null;
     let visitorToken = body.visitorToken ?? "";
+    const renewBelow = (this.settings.visitorSeconds - RENEWAL_AGE_SECONDS) * 1000;
+    if (claims && claims.expiresAt.getTime() - Date.now() < renewBelow) {
+      // In use: another full lifetime, as the visitor cookie gets (same visitor, same threads).
+      visitorToken = await this.signVisitor(claims.visitorId, origin);
+      claims = (await verifyVisitorToken(this.#secret, visitorToken, origin))!;
+    }
     if (!claims) {
       if (address) await countMint(this.#sql, address, this.settings.mintLimits);
       const visitorId = newVisitorId();

@@ -3,6 +3,7 @@ import { TooManyRequestsError } from "../errors.ts";
 import { dbTest } from "../../tests/support/db.ts";
 import { EmbedService } from "./service.ts";
 import { resolveEmbedSettings } from "./settings.ts";
+import { signVisitorToken } from "./tokens.ts";
 import type { Sql } from "../db/mod.ts";
 
 const SECRET = "unit-test-secret-unit-test-secret-0123";
@@ -50,6 +51,22 @@ dbTest("embed service - start mints a visitor once, then keeps it", async (db) =
   const fresh = await embed.start(ORIGIN, { visitorToken: foreign.visitorToken }, undefined);
   assert.notEqual(fresh.visitorId, foreign.visitorId);
 });
+
+dbTest(
+  "embed service - a visitor token in use for over a day is renewed for the same visitor",
+  async (db) => {
+    const embed = service(db.sql);
+    const old = await signVisitorToken(SECRET, {
+      visitorId: "CCCCCCCCCCCCCCCCCCCCCC",
+      origin: ORIGIN,
+      seconds: embed.settings.visitorSeconds - 2 * 24 * 60 * 60,
+    });
+    const renewed = await embed.start(ORIGIN, { visitorToken: old });
+    assert.equal(renewed.visitorId, "CCCCCCCCCCCCCCCCCCCCCC");
+    assert.notEqual(renewed.visitorToken, old);
+    assert.ok(new Date(renewed.expiresAt).getTime() > Date.now() + 29 * 24 * 60 * 60 * 1000);
+  },
+);
 
 dbTest("embed service - minting is limited per address", async (db) => {
   const embed = service(db.sql, { perMinute: 2, perDay: 0 });

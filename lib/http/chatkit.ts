@@ -6,6 +6,7 @@
 import { type PreviewSigner, signEventPreviews, signPreviews } from "../attachments/present.ts";
 import type { ChatKitResult, RequestContext } from "../chatkit/server.ts";
 import { eventJson, toJson } from "../chatkit/json.ts";
+import { readPageContext } from "../embed/page_context.ts";
 import type { State } from "../state.ts";
 import { jsonResponse } from "./json.ts";
 import { sseResponse } from "./sse.ts";
@@ -21,6 +22,8 @@ export function chatKitContext(ctx: { req: Request; url: URL; state: State }): R
   };
   const locale = ctx.req.headers.get("accept-language")?.split(",")[0]?.split(";")[0]?.trim();
   if (locale) out.locale = locale;
+  const page = readPageContext(ctx.req, ctx.state.embed?.origin);
+  if (page) out.page = page;
   return out;
 }
 

@@ -7,7 +7,6 @@
 import { ownOrigins } from "../../lib/http/csrf.ts";
 import { ForbiddenError, UnauthorizedError } from "../../lib/errors.ts";
 import { GrantBody, privateJson, readJson } from "../../lib/embed/http.ts";
-import { embedService } from "../../lib/embed/mod.ts";
 import type { GrantResponse } from "../../lib/embed/protocol.ts";
 import { embedUser } from "../../lib/embed/service.ts";
 import { define } from "../../lib/state.ts";
@@ -25,7 +24,7 @@ export const handler = define.handlers({
     if (!user || !session || session.via !== "cookie") {
       throw new UnauthorizedError("Sign in first");
     }
-    const embed = embedService(services);
+    const embed = services.embed;
     const body = await readJson(ctx.req, GrantBody);
     if (!embed.allows(body.origin)) {
       throw new ForbiddenError("The assistant is not enabled on that site", "origin_not_allowed");

@@ -4,7 +4,6 @@
  * chat-scoped grant to the widget on that origin (which must be in ALLOWED_ORIGINS).
  */
 import EmbedSignIn from "../../islands/EmbedSignIn.tsx";
-import { embedService } from "../../lib/embed/mod.ts";
 import type { PageProps } from "../../lib/fresh/types.ts";
 import { define, type State } from "../../lib/state.ts";
 
@@ -17,7 +16,7 @@ interface SignInData {
 export const handler = define.handlers<SignInData>({
   GET(ctx) {
     const origin = ctx.url.searchParams.get("origin") ?? "";
-    const allowed = embedService(ctx.state.services).allows(origin);
+    const allowed = ctx.state.services.embed.allows(origin);
     const { user, session } = ctx.state;
     if (allowed && (!user || session?.via !== "cookie")) {
       const next = ctx.url.pathname + ctx.url.search;

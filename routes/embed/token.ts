@@ -6,13 +6,12 @@
  */
 import { clientAddress } from "../../lib/http/client_address.ts";
 import { privateJson, readJson, refusal, StartBody } from "../../lib/embed/http.ts";
-import { embedService } from "../../lib/embed/mod.ts";
 import { define } from "../../lib/state.ts";
 
 export const handler = define.handlers({
   async POST(ctx) {
     const { services } = ctx.state;
-    const embed = embedService(services);
+    const embed = services.embed;
     const origin = ctx.req.headers.get("origin");
     if (!embed.allows(origin)) return refusal(origin);
     const body = await readJson(ctx.req, StartBody);

@@ -137,16 +137,21 @@ export async function startEmbed(base: string, store: EmbedStore): Promise<Start
   };
 }
 
-/** The protocol fetch of an embed: its Bearer token, no cookies, and the page it runs on. */
-export function embedFetch(token: string): typeof fetch {
+/**
+ * The protocol fetch of an embed: its Bearer token, no cookies, and the page it runs on. A 401
+ * means the token no longer holds (a revoked or expired sign-in): `onUnauthorized` starts over.
+ */
+export function embedFetch(token: string, onUnauthorized?: () => void): typeof fetch {
   const withToken = createApiFetch({ authToken: token });
-  return (input, init = {}) => {
+  return async (input, init = {}) => {
     const headers = new Headers(init.headers);
     const url = pageUrl(location.href);
     if (url) headers.set(PAGE_URL_HEADER, url);
     const title = pageTitle(document.title);
     if (title) headers.set(PAGE_TITLE_HEADER, encodeURIComponent(title));
-    return withToken(input, { ...init, headers });
+    const response = await withToken(input, { ...init, headers });
+    if (response.status === 401) onUnauthorized?.();
+    return response;
   };
 }
 
