@@ -43,6 +43,26 @@ export class PayloadTooLargeError extends HttpError {
     });
   }
 }
+export class RequestTimeoutError extends HttpError {
+  constructor(timeoutMs: number) {
+    super(408, `The request body did not arrive within ${Math.round(timeoutMs / 1000)} s`, {
+      code: "request_timeout",
+      // The rest of a trickling body is not waited for: the connection is closed.
+      headers: { connection: "close" },
+    });
+  }
+}
+export class UnsupportedMediaTypeError extends HttpError {
+  constructor(message: string) {
+    super(415, message, { code: "unsupported_media_type" });
+  }
+}
+/** The client went away while sending its body (nobody reads the answer; logged at debug). */
+export class BodyAbortedError extends HttpError {
+  constructor() {
+    super(400, "The request body ended early", { code: "body_incomplete" });
+  }
+}
 export class TooManyRequestsError extends HttpError {
   constructor(retryAfterSeconds: number, message = "Too many requests, try again later") {
     super(429, message, {
