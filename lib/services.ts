@@ -10,6 +10,7 @@ import type { Config } from "./config.ts";
 import type { Database } from "./db/mod.ts";
 import { RateLimiter } from "./http/rate_limit.ts";
 import type { Settings } from "./settings.ts";
+import { Shutdown } from "./shutdown.ts";
 import { PostgresStore, type Store } from "./store/mod.ts";
 
 export interface Services {
@@ -27,6 +28,8 @@ export interface Services {
   auth: AuthService;
   /** Limits on model turns per owner and client address (lib/http/rate_limit.ts). */
   limiter: RateLimiter;
+  /** The app's stop signal and the streaming turns it waits for (lib/shutdown.ts). */
+  lifecycle: Shutdown;
 }
 
 /** Builds the services from the parsed environment, the settings and the open database. */
@@ -37,8 +40,9 @@ export function createServices(
 ): Promise<Services> {
   const responder = createResponder(config, settings.agent, { sql: db.sql });
   const store = new PostgresStore(db.sql);
-  const chatkit = new ChatKitServer({ limits: settings.limits, responder });
+  const lifecycle = new Shutdown();
+  const chatkit = new ChatKitServer({ limits: settings.limits, responder, lifecycle });
   const auth = new AuthService(config, settings, db, store);
   const limiter = new RateLimiter(db.sql, settings.rateLimit);
-  return Promise.resolve({ config, settings, db, store, chatkit, auth, limiter });
+  return Promise.resolve({ config, settings, db, store, chatkit, auth, limiter, lifecycle });
 }

@@ -38,7 +38,7 @@ for (const entry of ["main.ts", "deno task dev"] as const) {
     const ignore = kind === "postgres" && SKIP_SERVER;
     Deno.test({
       name:
-        `[${kind}] ${entry} - SIGTERM mid-reply past the drain deadline saves the partial answer, closes the database, exits 0${
+        `[${kind}] ${entry} - SIGTERM mid-reply past the drain deadline saves the partial answer, closes the database, exits cleanly${
           ignore ? SERVER_IGNORED : ""
         }`,
       ignore,
@@ -100,7 +100,9 @@ for (const entry of ["main.ts", "deno task dev"] as const) {
           );
           ok(/"type":"error"[^}]*"allow_retry":true/.test(received), received);
           const code = await within(app.exited, `${entry} exited after SIGTERM`, 30_000);
-          equal(code, 0, app.output());
+          // main.ts exits 0. Under --watch, Deno.exit would leave the watcher waiting for a file
+          // change, so dev.ts ends by the signal once everything is closed: 128 + 15.
+          equal(code, entry === "main.ts" ? 0 : 143, app.output());
           ok(!/BadResource|Uncaught/.test(app.output()), app.output());
           await waitUntil(
             () => app.output().includes('"msg":"stopped"'),
