@@ -27,11 +27,14 @@ if (Deno.args[0] === "build") {
   await writeSnapshot(build, `${ROOT}_fresh`);
   log.info("client bundles written", { dir: "_fresh", files: build.files.size });
 } else {
-  await runUntilSignalled(async () =>
-    serve({
-      config: await withDevSecrets(loadConfig(Deno.env.toObject(), "development")),
-      settings,
-      manifest,
-    })
+  await runUntilSignalled(
+    async () =>
+      serve({
+        config: await withDevSecrets(loadConfig(Deno.env.toObject(), "development")),
+        settings,
+        manifest,
+      }),
+    // `deno task dev` runs this file under --watch.
+    { watched: true },
   );
 }

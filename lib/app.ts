@@ -19,7 +19,7 @@ import { edgeMiddleware } from "./http/edge.ts";
 import { log } from "./log.ts";
 import { observeHttp, type RequestFacts } from "./observe/http.ts";
 import { routeMatcher } from "./observe/routes.ts";
-import { Shutdown } from "./shutdown.ts";
+import type { Shutdown } from "./shutdown.ts";
 import { createServices, type Services } from "./services.ts";
 import { resolveSettings, type SettingsInput } from "./settings.ts";
 import type { State } from "./state.ts";
@@ -102,7 +102,6 @@ export async function createApp(options: AppOptions): Promise<App> {
     const applied = await runMigrations(db.sql, await readMigrations(MIGRATIONS_DIR));
     if (applied.length > 0) log.info("migrations applied", { applied });
     const services = await createServices(config, settings, db);
-    const lifecycle = new Shutdown();
     // Each request's state, for its log line once it is answered.
     const states = new WeakMap<Request, State>();
     const factsOf = (req: Request): RequestFacts | undefined => {
@@ -137,7 +136,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       handler: observed.handler,
       cutStreams: observed.cutStreams,
       services,
-      lifecycle,
+      lifecycle: services.lifecycle,
       close: () => {
         services.attachments.close();
         return options.database ? Promise.resolve() : opened.close();
@@ -243,9 +242,12 @@ async function buildId(): Promise<string> {
  * Starts a server for an entry point and keeps it running until SIGINT/SIGTERM. A bad variable
  * or a failing migration ends the process with its message instead of a stack trace.
  */
-export async function runUntilSignalled(start: () => Promise<RunningServer>): Promise<void> {
+export async function runUntilSignalled(
+  start: () => Promise<RunningServer>,
+  options: { watched?: boolean } = {},
+): Promise<void> {
   try {
-    exitOnSignals(await start());
+    exitOnSignals(await start(), options.watched ?? false);
   } catch (error) {
     if (
       error instanceof ConfigError || error instanceof MigrationError ||
@@ -265,9 +267,14 @@ export async function runUntilSignalled(start: () => Promise<RunningServer>): Pr
   }
 }
 
-/** Ends the process cleanly on SIGINT/SIGTERM: drain, close the database, exit. */
-function exitOnSignals(server: RunningServer): void {
-  const stop = async (signal: string) => {
+/**
+ * Ends the process cleanly on SIGINT/SIGTERM: drain, close the database, exit. Under `deno run
+ * --watch` (`deno task dev`, `watched`) `Deno.exit` only ends the program and the watcher waits
+ * for the next file change, so once everything is closed the signal is raised again with no
+ * listener left: the watcher ends as a signalled process does (status 128 + the signal).
+ */
+function exitOnSignals(server: RunningServer, watched: boolean): void {
+  const stop = async (signal: "SIGINT" | "SIGTERM") => {
     log.info("shutting down", { signal });
     // Past the drain, the saving and the closing: something hangs, exit anyway.
     const hardStop = setTimeout(
@@ -278,12 +285,17 @@ function exitOnSignals(server: RunningServer): void {
       await server.shutdown();
     } finally {
       clearTimeout(hardStop);
-      Deno.exit(0);
+      if (watched) {
+        // Every listener (the Agents SDK has its own), so that the default action applies.
+        process.removeAllListeners(signal);
+        process.kill(Deno.pid, signal);
+      } else {
+        Deno.exit(0);
+      }
     }
   };
   // Registered through node:process, not Deno.addSignalListener: the Agents SDK's tracing
   // module exits the process on SIGTERM itself unless it sees another `process` listener, which
   // would cut every reply still streaming.
-  process.on("SIGINT", () => stop("SIGINT"));
-  process.on("SIGTERM", () => stop("SIGTERM"));
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => stop(signal));
 }

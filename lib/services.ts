@@ -14,6 +14,7 @@ import { RateLimiter } from "./http/rate_limit.ts";
 import { EmbedService } from "./embed/service.ts";
 import { createKnowledge, type KnowledgeService } from "./knowledge/service.ts";
 import type { Settings } from "./settings.ts";
+import { Shutdown } from "./shutdown.ts";
 import { PostgresStore, type Store } from "./store/mod.ts";
 
 export interface Services {
@@ -37,6 +38,8 @@ export interface Services {
   attachments: AttachmentService;
   /** The site's knowledge base: retrieval for turns, ingestion endpoint (lib/knowledge). */
   knowledge: KnowledgeService;
+  /** The app's stop signal and the streaming turns it waits for (lib/shutdown.ts). */
+  lifecycle: Shutdown;
 }
 
 /** Builds the services from the parsed environment, the settings and the open database. */
@@ -70,12 +73,14 @@ export function createServices(
     attachments,
   });
   const store = new PostgresStore(db.sql);
+  const lifecycle = new Shutdown();
   const chatkit = new ChatKitServer({
     limits: {
       ...settings.limits,
       maxAttachmentsPerMessage: settings.chatkit.composer.attachments.maxCount,
     },
     responder,
+    lifecycle,
   });
   const auth = new AuthService(config, settings, db, store);
   const limiter = new RateLimiter(db.sql, settings.rateLimit);
@@ -96,5 +101,6 @@ export function createServices(
     limiter,
     knowledge,
     attachments,
+    lifecycle,
   });
 }

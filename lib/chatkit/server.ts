@@ -14,7 +14,7 @@ import { type ChatKitLimits, DEFAULT_LIMITS } from "./limits.ts";
 import { REQUESTS, type RequestSpec, type ServerParts } from "./requests.ts";
 import type { Responder } from "./responder.ts";
 import { type ChatKitRequest, type ChatKitRequestType, parseChatKitRequest } from "./schemas.ts";
-import { eventStream } from "./stream.ts";
+import { eventStream, type StreamLifecycle } from "./stream.ts";
 import type { ThreadStreamEvent } from "./types.ts";
 
 export type { ChatKitHandlers, RequestContext } from "./context.ts";
@@ -29,6 +29,8 @@ export interface ChatKitServerOptions {
   handlers?: ChatKitHandlers;
   /** Filled at boot (`resolveSettings`); the defaults when not given. */
   limits?: ChatKitLimits;
+  /** The app's stop signal; streams end (saving what they have) when it aborts. */
+  lifecycle?: StreamLifecycle;
 }
 
 /** The answer to a request: a JSON value, or the events of a stream. */
@@ -41,8 +43,10 @@ export class ChatKitServer implements ServerParts {
   readonly limits: ChatKitLimits;
   responder?: Responder;
   handlers: ChatKitHandlers;
+  readonly lifecycle?: StreamLifecycle;
 
   constructor(options: ChatKitServerOptions) {
+    this.lifecycle = options.lifecycle;
     this.responder = options.responder;
     this.handlers = options.handlers ?? {};
     this.limits = options.limits ?? DEFAULT_LIMITS;
@@ -74,6 +78,6 @@ export class ChatKitServer implements ServerParts {
     const scope = { store: ctx.store, ctx, server: this };
     if (!spec.streaming) return { type: "json", value: await spec.handler(req as never, scope) };
     const produce = await spec.handler(req as never, scope);
-    return { type: "stream", events: eventStream(ctx.requestId, produce) };
+    return { type: "stream", events: eventStream(ctx.requestId, produce, this.lifecycle) };
   }
 }

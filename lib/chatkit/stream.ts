@@ -16,6 +16,24 @@ export interface EventSink {
   send(event: ThreadStreamEvent): void;
 }
 
+/**
+ * The app going away: `signal` aborts at the shutdown's drain deadline, and the app waits for the
+ * work passed to `track` (each producer, until it has saved what it must) before it closes the
+ * database.
+ */
+export interface StreamLifecycle {
+  readonly signal: AbortSignal;
+  track<T>(work: Promise<T>): Promise<T>;
+}
+
+/** The event a stream ends with when the server stops under it (the client may resend). */
+export const RESTARTING_EVENT: ThreadStreamEvent = {
+  type: "error",
+  code: "custom",
+  message: "The server is restarting. Try again in a moment.",
+  allow_retry: true,
+};
+
 /** Produces a stream's events; `signal` aborts when the consumer stops listening. */
 export type Producer = (sink: EventSink, signal: AbortSignal) => Promise<void>;
 
@@ -29,6 +47,7 @@ export type Producer = (sink: EventSink, signal: AbortSignal) => Promise<void>;
 export function eventStream(
   requestId: string,
   produce: Producer,
+  lifecycle?: StreamLifecycle,
 ): AsyncIterable<ThreadStreamEvent> {
   return {
     [Symbol.asyncIterator]() {
@@ -48,17 +67,23 @@ export function eventStream(
           notify();
         },
       };
+      // The producer stops when the client goes away or the app stops, whichever comes first.
+      const stopped = lifecycle?.signal;
+      const signal = stopped ? AbortSignal.any([abort.signal, stopped]) : abort.signal;
       const start = () => {
         started = true;
-        produce(sink, abort.signal)
+        const running = produce(sink, signal)
           .catch((error) => {
-            if (!abort.signal.aborted) sink.send(errorEvent(error, requestId));
+            if (!signal.aborted) sink.send(errorEvent(error, requestId));
             else logError(error, requestId);
           })
           .finally(() => {
+            // Stopped by the app, not the client: the client is still listening, tell it why.
+            if (stopped?.aborted && !abort.signal.aborted) sink.send(RESTARTING_EVENT);
             finished = true;
             notify();
           });
+        lifecycle?.track(running);
       };
       return {
         async next(): Promise<IteratorResult<ThreadStreamEvent>> {
