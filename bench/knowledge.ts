@@ -1,5 +1,5 @@
 /**
- * `deno task bench --knowledge [--quick]`: the knowledge base's costs at scale, on the embedded
+ * `deno run -A bench/knowledge.ts [--quick]` (not part of `deno task bench` yet): the knowledge base's costs at scale, on the embedded
  * database (or DATABASE_URL): ingestion throughput in chunks/s with the vectors already computed
  * (no embedding wait: what the database and chunk writes cost), and retrieval latency — the time
  * the knowledge step adds before the model call — p50/p99 for full-text and hybrid search over
