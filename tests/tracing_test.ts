@@ -64,6 +64,7 @@ Deno.test({
           ["select", "insert", "update", "delete", "with"].includes(
             String(q.attributes["db.operation"]),
           ),
+          `db.operation of a query: ${q.attributes["db.operation"]}`,
         );
       }
       // No span carries the message text (statements are sent apart from their values).

@@ -12,7 +12,7 @@ import type { Sql } from "../db/mod.ts";
 import { log } from "../log.ts";
 import type { EmbeddingClient } from "./embeddings.ts";
 import type { KnowledgeSettings } from "./settings.ts";
-import { ensureTermsTable, type KnowledgeStore, vectorLiteral } from "./store.ts";
+import { type KnowledgeStore, vectorLiteral } from "./store.ts";
 import { pageKey } from "./urls.ts";
 
 /** RRF's constant: damps the weight of the very first ranks (60 in the original paper). */
@@ -126,7 +126,6 @@ export class KnowledgeSearch {
     // Words found in more than COMMON_SHARE of the chunks (as common as stopwords, given the
     // corpus) are left out of the query while rarer ones remain: they barely rank and would
     // make every chunk a match to score (counts from `knowledge_terms`, made by each ingest).
-    await this.#termsTable();
     const fts = sql`
       words as (
         select l from unnest(tsvector_to_array(to_tsvector(${lang}::regconfig, ${text}))) l
@@ -204,17 +203,6 @@ export class KnowledgeSearch {
       });
     }
     return { passages, method: vector ? "hybrid" : "fulltext" };
-  }
-
-  #terms: Promise<void> | undefined;
-
-  /** `knowledge_terms` exists from the first ingest; a knowledge base made before it gets it here. */
-  #termsTable(): Promise<void> {
-    this.#terms ??= ensureTermsTable(this.sql).catch((error) => {
-      this.#terms = undefined;
-      throw error;
-    });
-    return this.#terms;
   }
 
   /** The query's vector, when vectors exist for the configured model; else null. */

@@ -81,12 +81,6 @@ export function vectorLiteral(v: number[]): string {
   return `[${v.map((x) => Number.isFinite(x) ? x : 0).join(",")}]`;
 }
 
-/** Creates `knowledge_terms` when missing (see {@link KnowledgeStore.analyze}). */
-export async function ensureTermsTable(sql: Sql | postgres.TransactionSql): Promise<void> {
-  await sql`create table if not exists knowledge_terms (
-    lexeme text primary key, chunks integer not null)`;
-}
-
 /** A heading path without the document title in front. */
 function sectionHeadings(path: string, title: string): string {
   return path.startsWith(title) ? path.slice(title.length).replace(/^\s*›\s*/, "") : path;
@@ -264,13 +258,12 @@ export class KnowledgeStore implements KnowledgeWriter {
 
   /**
    * Counts, per word, the chunks that have it (`knowledge_terms`; the row for '' holds the
-   * number of chunks), so that search can leave out words as common as stopwords. Made here,
-   * not in a migration, like the vector column: it is derived data, rebuilt after each sync.
+   * number of chunks), so that search can leave out words as common as stopwords. Derived data,
+   * rebuilt after each sync (the table is migration 0008's).
    */
   async analyze(): Promise<void> {
     await this.sql.begin(async (tx) => {
       await tx`select pg_advisory_xact_lock(${VECTOR_DDL_LOCK})`;
-      await ensureTermsTable(tx);
       await tx`delete from knowledge_terms`;
       await tx`insert into knowledge_terms (lexeme, chunks)
         select word, ndoc from ts_stat('select tsv from knowledge_chunks')
