@@ -11,33 +11,13 @@ import { gotoOffline, openChat, startChatApp, waitIdle } from "./support/chat_wi
 import { testDatabase } from "./support/db.ts";
 import { userParts } from "./support/fake_openai.ts";
 import { makeImage } from "./support/files.ts";
-import type { Page } from "playwright-core";
 import { Buffer } from "node:buffer";
-
-const AXE = await Deno.readTextFile(
-  new URL(import.meta.resolve("axe-core/axe.min.js")).pathname,
-).catch(() => Deno.readTextFile("node_modules/axe-core/axe.min.js"));
+import { axeViolations } from "./support/axe.ts";
 
 function base64(bytes: Uint8Array): string {
   let s = "";
   for (const b of bytes) s += String.fromCharCode(b);
   return btoa(s);
-}
-
-/** WCAG 2.1 A/AA violations axe finds in the chat panel. */
-async function axeViolations(page: Page): Promise<string[]> {
-  // Evaluated over the DevTools protocol: the page's CSP (rightly) refuses inline scripts.
-  await page.evaluate(AXE);
-  return await page.evaluate(async () => {
-    // deno-lint-ignore no-explicit-any
-    const axe = (globalThis as any).axe;
-    const result = await axe.run(".ck-panel", {
-      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
-    });
-    return (result.violations as { id: string; nodes: { target: string[] }[] }[]).map((v) =>
-      `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`
-    );
-  });
 }
 
 browserTest(
@@ -93,7 +73,11 @@ browserTest(
         true,
         "cannot send while uploading",
       );
-      deepEqual(await axeViolations(page), [], "no WCAG 2.1 AA violation with a chip uploading");
+      deepEqual(
+        await axeViolations(page, ".ck-panel"),
+        [],
+        "no WCAG 2.1 AA violation with a chip uploading",
+      );
       await screenshot(page, "attachments-uploading");
       release();
       await page.locator(".ck-chip[data-status=done]", { hasText: "chart.png" }).waitFor();
@@ -164,7 +148,11 @@ browserTest(
       ok((await alert.innerText()).includes("the limit is"), await alert.innerText());
       equal(await page.locator(".ck-chip").count(), 0, "no chip for the refused file");
       equal(uploads.length, before, "nothing was uploaded");
-      deepEqual(await axeViolations(page), [], "no WCAG 2.1 AA violation with the error shown");
+      deepEqual(
+        await axeViolations(page, ".ck-panel"),
+        [],
+        "no WCAG 2.1 AA violation with the error shown",
+      );
       await screenshot(page, "attachments-too-large");
       deepEqual(errors, []);
     } finally {

@@ -11,6 +11,7 @@ import { blockChatKit, serveChatKitStub } from "./support/chatkit_stub.ts";
 import { testDatabase } from "./support/db.ts";
 import { launchWithoutThirdPartyCookies, startHostSite } from "./support/embed_host.ts";
 import { SCRIPT_URL } from "./support/chat_widget.ts";
+import { axeViolations } from "./support/axe.ts";
 
 function embedTest(name: string, fn: () => Promise<void>): void {
   Deno.test({
@@ -72,6 +73,11 @@ embedTest("hostile host CSS neither hides the launcher nor receives our styles",
     const font = await composer.evaluate((el) => getComputedStyle(el).fontFamily);
     ok(!font.includes("Comic"), `host fonts do not leak in: ${font}`);
     await screenshot(page, "embed-hostile-host");
+    deepEqual(
+      await axeViolations(page, ".ck-panel", "deno-chatkit"),
+      [],
+      "no WCAG 2.1 AA violation in the embedded panel on a hostile host",
+    );
     // The embed script and its bundle are loadable by other sites.
     const script = await fetch(`${chat.app.url}/embed.js`);
     equal(script.headers.get("cross-origin-resource-policy"), "cross-origin");
@@ -285,6 +291,11 @@ embedTest("a site not in ALLOWED_ORIGINS is told so; no thread, no model call", 
     ok(text.includes("Not available on this site"), text);
     ok(text.includes(host.origin), text);
     await screenshot(page, "embed-refused");
+    deepEqual(
+      await axeViolations(page, ".ck-panel", "deno-chatkit"),
+      [],
+      "no WCAG 2.1 AA violation with the refusal shown",
+    );
     deepEqual(chatkitCalls, [], "the widget never calls /chatkit");
     const [after] = await db.sql<{ n: number }[]>`select count(*)::int as n from threads`;
     equal(after.n, before.n, "no thread was created");
