@@ -17,7 +17,23 @@ export async function readBodyCapped(req: Request, maxBytes: number): Promise<Ui
     throw new PayloadTooLargeError(maxBytes);
   }
   if (!req.body) return new Uint8Array(0);
-  const reader = req.body.getReader();
+  const body = await readStreamCapped(req.body, maxBytes);
+  if (!body) throw new PayloadTooLargeError(maxBytes);
+  return body;
+}
+
+/**
+ * Reads a stream to its end, but never more than `maxBytes`: past that it stops and answers
+ * `undefined` with the stream's lock released, so the caller decides what becomes of the rest.
+ * (No cancel() here: on a cloned request body whose other branch was cancelled too, Deno 2.9
+ * spins on unhandled rejections.) Request bodies above and fetched pages (lib/knowledge) both
+ * come through here.
+ */
+export async function readStreamCapped(
+  stream: ReadableStream<Uint8Array>,
+  maxBytes: number,
+): Promise<Uint8Array | undefined> {
+  const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   while (true) {
@@ -25,10 +41,8 @@ export async function readBodyCapped(req: Request, maxBytes: number): Promise<Ui
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
-      // Stop reading; the server discards the rest. (No cancel(): on a cloned request body
-      // whose other branch was cancelled too, Deno 2.9 spins on unhandled rejections.)
       reader.releaseLock();
-      throw new PayloadTooLargeError(maxBytes);
+      return undefined;
     }
     chunks.push(value);
   }

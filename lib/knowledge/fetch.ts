@@ -8,6 +8,7 @@
 import { DOMParser } from "linkedom";
 import type { FetchSettings } from "./settings.ts";
 import { IngestInputError } from "./types.ts";
+import { readStreamCapped } from "../http/body.ts";
 
 /** A fetched resource. */
 export interface Fetched {
@@ -102,27 +103,11 @@ export function parseHttpUrl(url: string): string {
 }
 
 async function readCapped(response: Response, max: number, url: string): Promise<Uint8Array> {
-  const reader = response.body?.getReader();
-  if (!reader) return new Uint8Array();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  while (true) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      throw new IngestInputError(url, `larger than the ${max}-byte limit`);
-    }
-    parts.push(value);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
+  if (!response.body) return new Uint8Array();
+  const bytes = await readStreamCapped(response.body, max);
+  if (bytes) return bytes;
+  await response.body.cancel();
+  throw new IngestInputError(url, `larger than the ${max}-byte limit`);
 }
 
 /** Whether a fetched resource is a sitemap (or sitemap index). */

@@ -7,7 +7,6 @@
  * app holds the embedded database, the app's internal endpoint (same methods over HTTP).
  * @module
  */
-import type postgres from "postgres";
 import type { Sql } from "../db/mod.ts";
 import type { PreparedDocument } from "./types.ts";
 
