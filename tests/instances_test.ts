@@ -9,6 +9,7 @@ import { MIGRATIONS_DIR, readMigrations } from "../lib/db/migrate.ts";
 import { createRequest, parseSse } from "./chatkit_helpers.ts";
 import { emptyDatabase, SERVER_MISSING_REASON, SERVER_URL } from "./support/db.ts";
 import { startFakeOpenAI } from "./support/fake_openai.ts";
+import { within } from "./support/wait.ts";
 import { type MainProcess, spawnMain } from "./support/main_process.ts";
 
 const ignore = !SERVER_URL;
@@ -46,13 +47,33 @@ async function readUntil(
   until: (text: string) => boolean,
   what: string,
 ): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!until(sofar.text)) {
-    if (Date.now() > deadline) throw new Error(`never saw ${what} in:\n${sofar.text}`);
-    const part = await reader.read();
-    if (part.done) throw new Error(`stream ended before ${what}:\n${sofar.text}`);
-    sofar.text += part.value;
-  }
+  // Bounded as a whole: a read that never returns fails the test instead of hanging it.
+  await within(
+    (async () => {
+      while (!until(sofar.text)) {
+        const part = await reader.read();
+        if (part.done) throw new Error(`stream ended before ${what}:\n${sofar.text}`);
+        sofar.text += part.value;
+      }
+    })(),
+    `saw ${what}`,
+  );
+}
+
+/** Reads a stream to its end (bounded). */
+async function readRest(
+  reader: ReadableStreamDefaultReader<string>,
+  sofar: { text: string },
+  what: string,
+): Promise<void> {
+  await within(
+    (async () => {
+      for (let part = await reader.read(); !part.done; part = await reader.read()) {
+        sofar.text += part.value;
+      }
+    })(),
+    what,
+  );
 }
 
 const threadIdOf = (text: string) =>
@@ -121,9 +142,7 @@ Deno.test({
       const threadId = threadIdOf(sofar.text)!;
       const listed = await json(urlB, visitor, { type: "threads.list", params: { limit: 10 } });
       deepEqual(listed.data.map((t: { id: string }) => t.id), [threadId]);
-      for (let part = await reader.read(); !part.done; part = await reader.read()) {
-        sofar.text += part.value;
-      }
+      await readRest(reader, sofar, "the reply streamed on A ended");
       ok(sofar.text.includes('"text":"first part then the rest"'), sofar.text);
 
       // Renamed on B, seen on A.
@@ -158,7 +177,7 @@ Deno.test({
       await readUntil(cutReader, cutText, (t) => t.includes("words "), "the second chunk");
       const cutThread = threadIdOf(cutText.text)!;
       a.process.kill("SIGTERM");
-      equal(await a.exited, 0, a.output());
+      equal(await within(a.exited, "instance A exited after SIGTERM", 60_000), 0, a.output());
       const after = await json(urlB, other, {
         type: "threads.get_by_id",
         params: { thread_id: cutThread },

@@ -19,6 +19,7 @@ import {
   THROWAWAY_SETTINGS,
 } from "./support/postgres_server.ts";
 import { makeTestPki } from "./support/tls.ts";
+import { within } from "./support/wait.ts";
 
 const NO_LIMITS = {
   RATE_LIMIT_PER_MINUTE: "0",
@@ -63,7 +64,7 @@ Deno.test({
     try {
       // Without the flag the app's start-up settings are refused by PgBouncer.
       const refused = spawnMain({ env: { ...env, DATABASE_URL: bouncer.url(name) } });
-      equal(await refused.exited, 1, refused.output());
+      equal(await within(refused.exited, "the refused start exited", 60_000), 1, refused.output());
       ok(
         refused.output().includes(
           "cannot start: the database refused: unsupported startup parameter: plan_cache_mode",

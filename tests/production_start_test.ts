@@ -8,6 +8,7 @@ import { equal, ok } from "node:assert/strict";
 import { ROOT } from "../lib/app.ts";
 import { emptyDatabase, SERVER_MISSING_REASON, SERVER_URL } from "./support/db.ts";
 import { buildClientBundles, DEPLOY_PERMISSIONS, spawnMain } from "./support/main_process.ts";
+import { within } from "./support/wait.ts";
 
 const BUILD = `${ROOT}_fresh`;
 const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
@@ -42,7 +43,7 @@ Deno.test({
   async fn() {
     await withoutBuild(async () => {
       const main = spawnMain({ permissions: DEPLOY_PERMISSIONS });
-      equal(await main.exited, 1, main.output());
+      equal(await within(main.exited, "the refused start exited", 60_000), 1, main.output());
       const errors = errorLines(main.output());
       equal(errors.length, 1, main.output());
       ok(errors[0].includes("deno task build"), errors[0]);
@@ -58,7 +59,7 @@ Deno.test({
   async fn() {
     await ensureBuild();
     const main = spawnMain({ permissions: DEPLOY_PERMISSIONS });
-    equal(await main.exited, 1, main.output());
+    equal(await within(main.exited, "the refused start exited", 60_000), 1, main.output());
     const errors = errorLines(main.output());
     equal(errors.length, 1, main.output());
     const { msg } = JSON.parse(errors[0]);

@@ -35,6 +35,25 @@ function freePort(): number {
   return port;
 }
 
+function pgbouncerIni(server: URL, port: number, dir: string, poolSize: number): string {
+  return [
+    "[databases]",
+    `* = host=${server.hostname} port=${server.port || 5432}`,
+    "[pgbouncer]",
+    "listen_addr = 127.0.0.1",
+    `listen_port = ${port}`,
+    "unix_socket_dir =",
+    "pool_mode = transaction",
+    "auth_type = trust",
+    `auth_file = ${dir}/users.txt`,
+    `default_pool_size = ${poolSize}`,
+    "max_client_conn = 200",
+    `logfile = ${dir}/pgbouncer.log`,
+    `pidfile = ${dir}/pgbouncer.pid`,
+    "",
+  ].join("\n");
+}
+
 /** Starts PgBouncer in transaction mode in front of the server at `serverUrl`. */
 export async function startPgBouncer(serverUrl: string, poolSize = 5): Promise<PgBouncer> {
   const bin = findPgBouncer();
@@ -47,51 +66,41 @@ export async function startPgBouncer(serverUrl: string, poolSize = 5): Promise<P
     prefix: "chatkit-pgbouncer-",
     ...(asRoot ? { dir: "/tmp" } : {}),
   });
-  const port = freePort();
   await Deno.writeTextFile(`${dir}/users.txt`, `"${user}" ""\n`);
-  await Deno.writeTextFile(
-    `${dir}/pgbouncer.ini`,
-    [
-      "[databases]",
-      `* = host=${server.hostname} port=${server.port || 5432}`,
-      "[pgbouncer]",
-      "listen_addr = 127.0.0.1",
-      `listen_port = ${port}`,
-      "unix_socket_dir =",
-      "pool_mode = transaction",
-      "auth_type = trust",
-      `auth_file = ${dir}/users.txt`,
-      `default_pool_size = ${poolSize}`,
-      "max_client_conn = 200",
-      `logfile = ${dir}/pgbouncer.log`,
-      `pidfile = ${dir}/pgbouncer.pid`,
-      "",
-    ].join("\n"),
-  );
-  if (asRoot) {
-    await new Deno.Command("chown", { args: ["-R", "postgres:postgres", dir] }).output();
-  }
-  const child = new Deno.Command(bin, {
-    args: [...(asRoot ? ["-u", "postgres"] : []), `${dir}/pgbouncer.ini`],
-    stdout: "null",
-    stderr: "piped",
-    stdin: "null",
-  }).spawn();
   const readLog = () => Deno.readTextFile(`${dir}/pgbouncer.log`).catch(() => "");
-  // Ready once it accepts connections.
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      break;
-    } catch {
+  // The port was free a moment ago; if something took it before PgBouncer bound it, PgBouncer
+  // exits, and another port is tried. Ready means its own log says it listens on that port
+  // (a connect alone could reach whoever took the port).
+  let port = 0;
+  let child: Deno.ChildProcess | undefined;
+  for (let attempt = 1; !child; attempt++) {
+    port = freePort();
+    await Deno.writeTextFile(`${dir}/pgbouncer.ini`, pgbouncerIni(server, port, dir, poolSize));
+    await Deno.remove(`${dir}/pgbouncer.log`).catch(() => {});
+    if (asRoot) {
+      await new Deno.Command("chown", { args: ["-R", "postgres:postgres", dir] }).output();
+    }
+    const started = new Deno.Command(bin, {
+      args: [...(asRoot ? ["-u", "postgres"] : []), `${dir}/pgbouncer.ini`],
+      stdout: "null",
+      stderr: "null",
+      stdin: "null",
+    }).spawn();
+    let exited = false;
+    started.status.then(() => exited = true);
+    const deadline = Date.now() + 30_000;
+    while (!exited && !(await readLog()).includes(`listening on 127.0.0.1:${port}`)) {
       if (Date.now() > deadline) {
         try {
-          child.kill("SIGKILL");
+          started.kill("SIGKILL");
         } catch { /* it already ended */ }
-        throw new Error(`PgBouncer did not listen within 10 s:\n${await readLog()}`);
+        throw new Error(`PgBouncer did not listen within 30 s:\n${await readLog()}`);
       }
       await new Promise((r) => setTimeout(r, 25));
+    }
+    if (!exited) child = started;
+    else if (attempt >= 5 || !/in use|bind/i.test(await readLog())) {
+      throw new Error(`PgBouncer exited at start:\n${await readLog()}`);
     }
   }
   let stopped = false;
@@ -101,9 +110,8 @@ export async function startPgBouncer(serverUrl: string, poolSize = 5): Promise<P
     async stop() {
       if (stopped) return;
       stopped = true;
-      child.kill("SIGTERM");
-      await child.status;
-      await child.stderr.cancel().catch(() => {});
+      child!.kill("SIGTERM");
+      await child!.status;
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
