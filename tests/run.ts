@@ -25,6 +25,8 @@ import {
 
 const OUTPUT_DIR = Deno.env.get("TEST_OUTPUT_DIR") || "test-output";
 const JUNIT = `${OUTPUT_DIR}/junit.xml`;
+// Makes an unhandled rejection fail its module at once, with its reason (see the file).
+const PRELOAD = new URL("./support/unhandled_rejections.ts", import.meta.url).href;
 const CI = Deno.env.get("CI") === "true";
 const RUN_LIMIT_S = Number(Deno.env.get("TEST_TIME_LIMIT_S")) || 1800;
 const FILE_LIMIT_S = Number(Deno.env.get("TEST_FILE_TIME_LIMIT_S")) || 420;
@@ -89,7 +91,7 @@ try {
   await Deno.remove(`${OUTPUT_DIR}/pglite-empty.tar`).catch(() => {});
   if (!stopReason) {
     child = new Deno.Command(Deno.execPath(), {
-      args: ["test", "-A", `--junit-path=${JUNIT}`, ...Deno.args],
+      args: ["test", "-A", `--preload=${PRELOAD}`, `--junit-path=${JUNIT}`, ...Deno.args],
       env,
       stdin: "null",
       stdout: "piped",
