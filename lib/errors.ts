@@ -36,6 +36,24 @@ export class MethodNotAllowedError extends HttpError {
     });
   }
 }
+export class ConflictError extends HttpError {
+  constructor(message: string, code = "conflict") {
+    super(409, message, { code });
+  }
+}
+/**
+ * 409 for a turn-starting request on a thread whose reply is still being written (one turn per
+ * thread at a time, lib/chatkit/turn_mark.ts). Nothing of the request was stored; the client may
+ * send it again once the reply has ended.
+ */
+export class TurnInProgressError extends ConflictError {
+  constructor() {
+    super(
+      "A reply is still being written in this conversation. Wait for it to finish, then send again.",
+      "turn_in_progress",
+    );
+  }
+}
 export class PayloadTooLargeError extends HttpError {
   constructor(limitBytes: number) {
     super(413, `Request body is larger than the limit of ${limitBytes} bytes`, {

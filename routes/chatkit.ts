@@ -25,7 +25,13 @@ export const handler = define.handlers({
         limiter.hit(ctx.state.owner, address),
         chatkit.handle(request, context),
       ]);
-      if (limited.status === "rejected") throw limited.reason;
+      if (limited.status === "rejected") {
+        // The stream is never read: clear the thread's turn mark its handler set.
+        if (handled.status === "fulfilled" && handled.value.type === "stream") {
+          await handled.value.discard();
+        }
+        throw limited.reason;
+      }
       if (handled.status === "rejected") throw handled.reason;
       answer = handled.value;
     } else {

@@ -6,6 +6,7 @@
 import { BadRequestError, HttpError, NotFoundError } from "../errors.ts";
 import type { OwnerStore } from "../store/mod.ts";
 import type { RequestContext } from "./context.ts";
+import type { Scope } from "./requests.ts";
 import type { RespondContext } from "./responder.ts";
 import type { EventSink } from "./stream.ts";
 import type { Attachment, ThreadItem, ThreadMetadata, UserMessageInput } from "./types.ts";
@@ -15,6 +16,14 @@ export async function requireThread(store: OwnerStore, threadId: string): Promis
   const thread = await store.loadThread(threadId);
   if (!thread) throw new NotFoundError("Thread not found");
   return thread;
+}
+
+/**
+ * The thread of a stream request; of one that starts a turn, marked in the same statement as
+ * having a turn in progress (409 when another turn holds it).
+ */
+export function turnThread(scope: Scope, threadId: string): Promise<ThreadMetadata> {
+  return scope.turn ? scope.turn.claim(threadId) : requireThread(scope.store, threadId);
 }
 
 /** The item of a thread, or 404. */

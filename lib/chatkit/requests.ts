@@ -14,6 +14,7 @@ import * as json from "./requests_json.ts";
 import * as streaming from "./requests_stream.ts";
 import { type ChatKitRequestType, REQUEST_SCHEMAS, type RequestOf } from "./schemas.ts";
 import type { Producer } from "./stream.ts";
+import type { TurnMark } from "./turn_mark.ts";
 
 /** The parts of the server a handler may use. */
 export interface ServerParts {
@@ -28,6 +29,11 @@ export interface Scope {
   store: OwnerStore;
   ctx: RequestContext;
   server: ServerParts;
+  /**
+   * Set when the request starts a model turn: the thread is loaded through it (`turnThread`),
+   * which marks it as having a turn in progress, or refuses with 409.
+   */
+  turn?: TurnMark;
 }
 
 /** Answers a request with a JSON value. Throws typed HTTP errors. */
@@ -38,8 +44,9 @@ export type JsonHandler<T extends ChatKitRequestType> = (
 
 /**
  * Validates a request (throwing typed HTTP errors before any event is sent), then returns the
- * producer of its events. It must only read before it returns: `routes/chatkit.ts` runs it side
- * by side with the rate limit, and drops the producer unstarted when the limit refuses.
+ * producer of its events. It must only read before it returns (but for the thread's turn mark,
+ * which the server clears if the producer never starts): `routes/chatkit.ts` runs it side by
+ * side with the rate limit, and drops the producer unstarted when the limit refuses.
  */
 export type StreamHandler<T extends ChatKitRequestType> = (
   req: RequestOf<T>,

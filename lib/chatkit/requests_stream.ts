@@ -12,8 +12,8 @@ import {
   loadMessageAttachments,
   refuseInactive,
   requireItem,
-  requireThread,
   respondContext,
+  turnThread,
 } from "./guards.ts";
 import { newThreadId, nowIso } from "./ids.ts";
 import { answerStructuredInput, buildUserMessage } from "./items.ts";
@@ -46,7 +46,8 @@ export async function createThread(
     };
     const userItem = buildUserMessage(thread.id, input, attachments, scope.ctx.page);
     const prepared = prepare(scope, thread, userItem, signal);
-    await store.createThread(thread, userItem, input.attachments);
+    scope.turn?.adopt(thread.id);
+    await store.createThread(thread, userItem, input.attachments, scope.turn?.stamp);
     sink.send({ type: "thread.created", thread: clientThread(thread) });
     sink.send({ type: "thread.item.done", item: userItem });
     await respond(turnOf(scope, thread, sink, signal), scope, userItem, true, prepared);
@@ -61,7 +62,7 @@ export async function addUserMessage(
   const { store, server } = scope;
   const input = req.params.input;
   checkMessage(input, server.limits.maxMessageChars);
-  const thread = await requireThread(store, req.params.thread_id);
+  const thread = await turnThread(scope, req.params.thread_id);
   const attachments = await loadMessageAttachments(
     store,
     input.attachments,
@@ -85,7 +86,7 @@ export async function addClientToolOutput(
   scope: Scope,
 ): Promise<Producer> {
   const { store } = scope;
-  const thread = await requireThread(store, req.params.thread_id);
+  const thread = await turnThread(scope, req.params.thread_id);
   const latest = await store.loadLatestItems(thread.id, 20);
   const call = latest[0];
   if (!call || call.type !== "client_tool_call" || call.status !== "pending") {
@@ -113,7 +114,7 @@ export async function addStructuredInput(
   scope: Scope,
 ): Promise<Producer> {
   const { store, server } = scope;
-  const thread = await requireThread(store, req.params.thread_id);
+  const thread = await turnThread(scope, req.params.thread_id);
   const item = await requireItem(store, thread.id, req.params.item_id);
   if (item.type !== "structured_input" || item.status !== "pending") {
     throw new BadRequestError(
@@ -137,7 +138,7 @@ export async function retryAfterItem(
   scope: Scope,
 ): Promise<Producer> {
   const { store } = scope;
-  const thread = await requireThread(store, req.params.thread_id);
+  const thread = await turnThread(scope, req.params.thread_id);
   const item = await requireItem(store, thread.id, req.params.item_id);
   if (item.type !== "user_message") {
     throw new BadRequestError(
@@ -158,7 +159,7 @@ export async function customAction(
   scope: Scope,
 ): Promise<Producer> {
   const { store, ctx, server } = scope;
-  const thread = await requireThread(store, req.params.thread_id);
+  const thread = await turnThread(scope, req.params.thread_id);
   const sender = req.params.item_id
     ? await requireItem(store, thread.id, req.params.item_id)
     : null;

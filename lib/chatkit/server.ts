@@ -11,10 +11,11 @@
 import { BadRequestError } from "../errors.ts";
 import type { ChatKitHandlers, RequestContext } from "./context.ts";
 import { type ChatKitLimits, DEFAULT_LIMITS } from "./limits.ts";
-import { REQUESTS, type RequestSpec, type ServerParts } from "./requests.ts";
+import { REQUESTS, type RequestSpec, type Scope, type ServerParts } from "./requests.ts";
 import type { Responder } from "./responder.ts";
 import { type ChatKitRequest, type ChatKitRequestType, parseChatKitRequest } from "./schemas.ts";
 import { eventStream, type StreamLifecycle } from "./stream.ts";
+import { TurnMark } from "./turn_mark.ts";
 import type { ThreadStreamEvent } from "./types.ts";
 
 export type { ChatKitHandlers, RequestContext } from "./context.ts";
@@ -36,7 +37,12 @@ export interface ChatKitServerOptions {
 /** The answer to a request: a JSON value, or the events of a stream. */
 export type ChatKitResult =
   | { type: "json"; value: unknown }
-  | { type: "stream"; events: AsyncIterable<ThreadStreamEvent> };
+  | {
+    type: "stream";
+    events: AsyncIterable<ThreadStreamEvent>;
+    /** Undoes what the request set up, for a stream that will never be read (rate-limited). */
+    discard(): Promise<void>;
+  };
 
 /** Serves the ChatKit protocol. */
 export class ChatKitServer implements ServerParts {
@@ -75,9 +81,23 @@ export class ChatKitServer implements ServerParts {
   /** Answers a parsed request in the caller's own store. Throws typed HTTP errors before any event. */
   async handle(req: ChatKitRequest, ctx: RequestContext): Promise<ChatKitResult> {
     const spec = REQUESTS[req.type] as RequestSpec<ChatKitRequestType>;
-    const scope = { store: ctx.store, ctx, server: this };
+    const scope: Scope = { store: ctx.store, ctx, server: this };
     if (!spec.streaming) return { type: "json", value: await spec.handler(req as never, scope) };
-    const produce = await spec.handler(req as never, scope);
-    return { type: "stream", events: eventStream(ctx.requestId, produce, this.lifecycle) };
+    // One turn per thread at a time (turn_mark.ts): the handler's thread load sets the mark.
+    const turn = this.startsTurn(req) ? new TurnMark(ctx.store) : undefined;
+    scope.turn = turn;
+    let produce;
+    try {
+      produce = await spec.handler(req as never, scope);
+    } catch (error) {
+      await turn?.end(); // marked, then refused by a later check (a missing item, …)
+      throw error;
+    }
+    if (turn) produce = turn.around(produce);
+    return {
+      type: "stream",
+      events: eventStream(ctx.requestId, produce, this.lifecycle),
+      discard: () => turn?.end() ?? Promise.resolve(),
+    };
   }
 }

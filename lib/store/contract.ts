@@ -28,6 +28,15 @@ export interface StoredAttachment {
   referenced: boolean;
 }
 
+/**
+ * The "turn in progress" mark a turn puts on its thread (one turn per thread at a time, across
+ * instances): its id and how long it holds unless renewed.
+ */
+export interface TurnStamp {
+  id: string;
+  ttlMs: number;
+}
+
 /** Kind of item feedback. */
 export type FeedbackKind = "positive" | "negative";
 
@@ -37,16 +46,29 @@ export interface OwnerStore {
 
   /** The thread, or `null` when unknown or another owner's. */
   loadThread(threadId: string): Promise<ThreadMetadata | null>;
+  /**
+   * The thread, marked with `turn` in the same statement unless another turn's mark is still
+   * valid (`claimed: false`, nothing changed). `null` when unknown or another owner's.
+   */
+  claimThread(
+    threadId: string,
+    turn: TurnStamp,
+  ): Promise<{ thread: ThreadMetadata; claimed: boolean } | null>;
+  /** Extends the turn's mark by its ttl; false when the mark is no longer this turn's. */
+  renewTurn(threadId: string, turn: TurnStamp): Promise<boolean>;
+  /** Clears the turn's mark (a mark that is no longer this turn's is left alone). */
+  endTurn(threadId: string, turnId: string): Promise<void>;
   /** Inserts or updates a thread's metadata (title, status, metadata, allowed_image_domains). */
   saveThread(thread: ThreadMetadata): Promise<void>;
   /**
    * Inserts a new thread and (optionally) its first item in one statement, stamping the given
-   * attachments with the thread id.
+   * attachments with the thread id; with `turn`, the thread carries that turn's mark.
    */
   createThread(
     thread: ThreadMetadata,
     firstItem?: ThreadItem,
     attachmentIds?: string[],
+    turn?: TurnStamp,
   ): Promise<void>;
   /** Threads by `created_at` (ties by insertion order). */
   loadThreads(

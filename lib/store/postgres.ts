@@ -21,6 +21,7 @@ import {
   type OwnerStore,
   type Store,
   type StoredAttachment,
+  type TurnStamp,
 } from "./contract.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -112,6 +113,46 @@ class PostgresOwnerStore implements OwnerStore {
     return rows.length ? toThread(rows[0]) : null;
   }
 
+  async claimThread(
+    threadId: string,
+    turn: TurnStamp,
+  ): Promise<{ thread: ThreadMetadata; claimed: boolean } | null> {
+    const sql = this.#sql;
+    // One statement loads the thread and sets the mark. A concurrent claim waits for this row's
+    // lock, then re-checks its condition against the committed mark and changes nothing. The
+    // select reads the row as it was before the update (same snapshot): the thread is returned
+    // either way, so "unknown thread" (404) and "turn in progress" (409) stay apart.
+    const rows = await sql<(ThreadRow & { claimed: boolean })[]>`
+      with claimed as (
+        update threads
+        set turn_id = ${turn.id}, turn_expires_at = now() + ${turn.ttlMs}::int * interval '1 ms'
+        where id = ${threadId} and owner_id = ${this.owner}
+          and (turn_id is null or turn_expires_at <= now())
+        returning id
+      )
+      select id, title, status, metadata, allowed_image_domains,
+             to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at,
+             exists (select 1 from claimed) as claimed
+      from threads where id = ${threadId} and owner_id = ${this.owner}`;
+    return rows.length ? { thread: toThread(rows[0]), claimed: rows[0].claimed } : null;
+  }
+
+  async renewTurn(threadId: string, turn: TurnStamp): Promise<boolean> {
+    const sql = this.#sql;
+    const rows = await sql`
+      update threads set turn_expires_at = now() + ${turn.ttlMs}::int * interval '1 ms'
+      where id = ${threadId} and owner_id = ${this.owner} and turn_id = ${turn.id}
+      returning id`;
+    return rows.length > 0;
+  }
+
+  async endTurn(threadId: string, turnId: string): Promise<void> {
+    const sql = this.#sql;
+    await sql`
+      update threads set turn_id = null, turn_expires_at = null
+      where id = ${threadId} and owner_id = ${this.owner} and turn_id = ${turnId}`;
+  }
+
   async saveThread(thread: ThreadMetadata): Promise<void> {
     const sql = this.#sql;
     await sql`
@@ -132,16 +173,19 @@ class PostgresOwnerStore implements OwnerStore {
     thread: ThreadMetadata,
     firstItem?: ThreadItem,
     attachmentIds: string[] = [],
+    turn?: TurnStamp,
   ): Promise<void> {
     const sql = this.#sql;
     const insertThread = sql`
-      insert into threads (id, owner_id, title, status, metadata, allowed_image_domains, created_at)
+      insert into threads (id, owner_id, title, status, metadata, allowed_image_domains, created_at,
+                           turn_id, turn_expires_at)
       values (${thread.id}, ${this.owner}, ${thread.title ?? null}, ${
       sql.json(thread.status as Json)
     },
               ${sql.json((thread.metadata ?? {}) as Json)},
               ${thread.allowed_image_domains ? sql.json(thread.allowed_image_domains) : null},
-              ${thread.created_at}::text::timestamptz)`;
+              ${thread.created_at}::text::timestamptz,
+              ${turn?.id ?? null}, now() + ${turn?.ttlMs ?? null}::int * interval '1 ms')`;
     if (!firstItem) {
       await insertThread;
       return;
