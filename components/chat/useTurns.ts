@@ -16,6 +16,12 @@ import type { Dispatch } from "./useChatState.ts";
 export function describe(error: unknown): string {
   if (error instanceof ChatKitRequestError) {
     if (error.status === 429) return "Too many messages. Please wait a moment and try again.";
+    // One reply at a time per conversation; this tab waits for its own, so another tab or
+    // window is writing one (your message was not sent and stays in the box).
+    if (error.code === "turn_in_progress") {
+      return "A reply is still being written in this conversation (perhaps in another tab). " +
+        "Wait for it to finish, then send again.";
+    }
     return error.message;
   }
   return "The connection to the assistant failed. Check your network and try again.";

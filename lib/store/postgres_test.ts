@@ -255,3 +255,31 @@ dbTest("store - attachments: metadata, bytes, owner scoping", async (db) => {
   assert.equal(await store.deleteAttachment(att.id), true);
   assert.equal(await store.loadAttachment(att.id), null);
 });
+
+dbTest(
+  "store - claimThread: of claims racing on one thread exactly one wins, and only its own end clears it",
+  async (db) => {
+    const owner = freshOwner();
+    const store = new PostgresStore(db.sql).forOwner(owner);
+    const t = thread();
+    await store.createThread(t);
+    const stamps = Array.from({ length: 5 }, (_, i) => ({ id: `turn-${i}`, ttlMs: 60_000 }));
+    // On a server these run on separate pooled connections at once.
+    const claims = await Promise.all(stamps.map((s) => store.claimThread(t.id, s)));
+    assert.equal(claims.filter((c) => c?.claimed).length, 1, JSON.stringify(claims));
+    for (const c of claims) assert.equal(c?.thread.id, t.id, "the thread is returned either way");
+    const winner = stamps[claims.findIndex((c) => c?.claimed)];
+    const loser = stamps.find((s) => s !== winner)!;
+    assert.equal(await store.renewTurn(t.id, loser), false, "a loser cannot renew the mark");
+    await store.endTurn(t.id, loser.id);
+    assert.equal((await store.claimThread(t.id, loser))?.claimed, false, "nor clear it");
+    assert.equal(await store.renewTurn(t.id, winner), true);
+    await store.endTurn(t.id, winner.id);
+    assert.equal((await store.claimThread(t.id, loser))?.claimed, true, "free once it ended");
+    // Another owner's thread is unknown, not busy.
+    assert.equal(
+      await new PostgresStore(db.sql).forOwner(freshOwner()).claimThread(t.id, winner),
+      null,
+    );
+  },
+);
