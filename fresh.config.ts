@@ -174,4 +174,9 @@ export default defineConfig({
     history: { enabled: true, showRename: true, showDelete: true },
     threadItemActions: { feedback: true, retry: true },
   },
+  server: {
+    // App workers of `deno task start` on one port: "auto" is one per core, or a number.
+    // PostgreSQL only (the embedded database always runs one); `WORKERS` overrides it.
+    workers: "auto",
+  },
 });

@@ -6,11 +6,11 @@
 import { writeIngestEndpoint } from "./knowledge/remote.ts";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { type Config, ConfigError } from "./config.ts";
+import type { Config } from "./config.ts";
 import { type Database, openDatabase } from "./db/mod.ts";
 import { instrument } from "./db/instrument.ts";
-import { MigrationError, MIGRATIONS_DIR, readMigrations, runMigrations } from "./db/migrate.ts";
-import { errorResponse, logInternalError, StartupError } from "./errors.ts";
+import { MIGRATIONS_DIR, readMigrations, runMigrations } from "./db/migrate.ts";
+import { errorResponse, logInternalError, StartupError, startupFailure } from "./errors.ts";
 import { type ClientBuild, readSnapshot } from "./fresh/snapshot.ts";
 import { setBuildId } from "./fresh/runtime.ts";
 import { createHandler } from "./fresh/server.ts";
@@ -34,6 +34,11 @@ export interface AppOptions {
   manifest: Manifest;
   /** An already open database (tests share one); otherwise the config's database is opened. */
   database?: Database;
+  /**
+   * Runs the jobs that must run once per app (the sweep of unused uploads); default true. Of
+   * several workers only the first does.
+   */
+  background?: boolean;
 }
 
 /** A built app, not yet listening. */
@@ -101,7 +106,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   try {
     const applied = await runMigrations(db.sql, await readMigrations(MIGRATIONS_DIR));
     if (applied.length > 0) log.info("migrations applied", { applied });
-    const services = await createServices(config, settings, db);
+    const services = await createServices(config, settings, db, {
+      background: options.background ?? true,
+    });
     // Each request's state, for its log line once it is answered.
     const states = new WeakMap<Request, State>();
     const factsOf = (req: Request): RequestFacts | undefined => {
@@ -151,6 +158,8 @@ export async function createApp(options: AppOptions): Promise<App> {
 /** A listening server. */
 export interface RunningServer {
   url: string;
+  /** The port it got (`config.port`, or the one the system chose for 0). */
+  port: number;
   app: App;
   /** Stops accepting, lets in-flight requests finish (bounded), then closes the app. */
   shutdown(): Promise<void>;
@@ -174,12 +183,23 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
   }
 }
 
+/** How a server listens, when not simply on `config.hostname:config.port` alone. */
+export interface ListenOptions {
+  /** Instead of `config.port` (the workers after the first join the port it got). */
+  port?: number;
+  /** `SO_REUSEPORT`: several workers listen on one port and the kernel spreads connections. */
+  reusePort?: boolean;
+  /** No "listening"/"stopped" lines (an app worker: its supervisor writes them once). */
+  quiet?: boolean;
+}
+
 /** Serves the app on `config.hostname:config.port`. */
-export async function serve(options: AppOptions & { quiet?: boolean }): Promise<RunningServer> {
+export async function serve(options: AppOptions & ListenOptions): Promise<RunningServer> {
   const app = await createApp(options);
   const server = Deno.serve({
     hostname: options.config.hostname,
-    port: options.config.port,
+    port: options.port ?? options.config.port,
+    ...(options.reusePort ? { reusePort: true } : {}),
     onListen: () => {},
   }, app.handler);
   const address = server.addr as Deno.NetAddr;
@@ -196,6 +216,7 @@ export async function serve(options: AppOptions & { quiet?: boolean }): Promise<
   let stopping: Promise<void> | undefined;
   return {
     url,
+    port: address.port,
     app,
     shutdown() {
       stopping ??= (async () => {
@@ -249,18 +270,9 @@ export async function runUntilSignalled(
   try {
     exitOnSignals(await start(), options.watched ?? false);
   } catch (error) {
-    if (
-      error instanceof ConfigError || error instanceof MigrationError ||
-      error instanceof StartupError
-    ) {
-      log.error(`cannot start: ${error.message}`);
-      Deno.exit(1);
-    }
-    // The database refusing us (wrong password, a pooler refusing a setting, TLS) is also an
-    // operator's problem to fix: its message, with Postgres's code, in one line.
-    if (error instanceof Error && "severity_local" in error) {
-      const code = (error as { code?: string }).code;
-      log.error(`cannot start: the database refused: ${error.message}${code ? ` (${code})` : ""}`);
+    const failure = startupFailure(error);
+    if (failure) {
+      log.error(failure);
       Deno.exit(1);
     }
     throw error;

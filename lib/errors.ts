@@ -111,3 +111,28 @@ export class StartupError extends Error {
     this.name = "StartupError";
   }
 }
+
+/** The errors whose message is the whole story for an operator (by name: no import needed). */
+const OPERATOR_ERRORS = new Set([
+  "ConfigError",
+  "MigrationError",
+  "StartupError",
+  "WorkerCountError",
+]);
+
+/**
+ * The one line to print when start-up fails for a reason the operator must fix (a bad variable,
+ * a failing migration, a missing build, the database refusing us), or undefined for a bug, whose
+ * stack trace is then shown as usual.
+ */
+export function startupFailure(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  if (OPERATOR_ERRORS.has(error.name)) return `cannot start: ${error.message}`;
+  // The database refusing us (wrong password, a pooler refusing a setting, TLS): its message,
+  // with Postgres's code.
+  if ("severity_local" in error) {
+    const code = (error as { code?: string }).code;
+    return `cannot start: the database refused: ${error.message}${code ? ` (${code})` : ""}`;
+  }
+  return undefined;
+}

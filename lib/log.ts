@@ -10,6 +10,8 @@ type Level = "debug" | "info" | "warn" | "error";
 const SECRET_NAME = /(secret|password|token|authorization|cookie|api[_-]?key)/i;
 const order: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 let threshold: number = order[(Deno.env.get("LOG_LEVEL") as Level) ?? "info"] ?? order.info;
+/** Fields on every line of this thread (an app worker's index). */
+let threadFields: Fields = {};
 
 function redact(value: unknown, depth = 0): unknown {
   if (value instanceof Error) return { name: value.name, message: value.message };
@@ -32,6 +34,7 @@ function write(level: Level, msg: string, fields?: Fields) {
     time: new Date().toISOString(),
     level,
     msg,
+    ...threadFields,
     ...(redact(fields ?? {}) as Fields),
   });
   if (level === "error" || level === "warn") console.error(line);
@@ -65,5 +68,9 @@ export const log = {
   /** Changes the lowest level written (tests silence everything below `error`). */
   setLevel(level: Level) {
     threshold = order[level];
+  },
+  /** Adds `fields` to every line this thread writes (`{ worker: 1 }` in an app worker). */
+  setThreadFields(fields: Fields) {
+    threadFields = { ...fields };
   },
 };

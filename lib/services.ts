@@ -47,6 +47,7 @@ export function createServices(
   config: Config,
   settings: Settings,
   db: Database,
+  options: { background?: boolean } = {},
 ): Promise<Services> {
   const attachments = new AttachmentService({
     sql: db.sql,
@@ -61,8 +62,9 @@ export function createServices(
     processor: workerProcessor(),
     secret: config.secret ?? "",
   });
-  // Unused uploads older than the limit go now (boot) and then periodically.
-  attachments.startSweeping();
+  // Unused uploads older than the limit go now (boot) and then periodically: once per app, so
+  // of several workers only the first sweeps (lib/cluster).
+  if (options.background ?? true) attachments.startSweeping();
   const knowledge = createKnowledge(config, settings.knowledge, db.sql);
   const responder = createResponder(config, settings.agent, {
     sql: db.sql,

@@ -40,6 +40,16 @@ import {
   resolveKnowledgeSettings,
 } from "./knowledge/settings.ts";
 import { DEFAULT_RATE_LIMITS, type RateLimitSettings, rateLimitsOf } from "./http/rate_limit.ts";
+import type { WorkerSetting } from "./cluster/count.ts";
+
+/** How `deno task start` runs the app. */
+export interface ServerSettings {
+  /**
+   * App workers on one port (PostgreSQL only: the embedded database always runs one): "auto"
+   * is one per core. `WORKERS` in the environment overrides it.
+   */
+  workers: WorkerSetting;
+}
 
 /** The site's name and description. */
 export interface SiteSettings {
@@ -66,6 +76,8 @@ export interface SettingsInput {
   rateLimit?: Partial<RateLimitSettings>;
   /** The knowledge base: sources to ingest, chunking, retrieval (see `lib/knowledge/settings.ts`). */
   knowledge?: KnowledgeSettingsInput;
+  /** How `deno task start` runs: workers per instance. */
+  server?: Partial<ServerSettings>;
 }
 
 /** The app's settings with every default filled in (`services.settings`). */
@@ -79,6 +91,7 @@ export interface Settings {
   /** With the environment's overrides applied. */
   rateLimit: RateLimitSettings;
   knowledge: KnowledgeSettings;
+  server: ServerSettings;
 }
 
 /** Every default (but `site`, which `fresh.config.ts` must give). */
@@ -90,6 +103,7 @@ export const DEFAULT_SETTINGS: Omit<Settings, "site"> = {
   embed: DEFAULT_EMBED_SETTINGS,
   rateLimit: DEFAULT_RATE_LIMITS,
   knowledge: DEFAULT_KNOWLEDGE_SETTINGS,
+  server: { workers: "auto" },
 };
 
 /**
@@ -110,6 +124,7 @@ export function resolveSettings(
     embed: resolveEmbedSettings(input.embed),
     rateLimit: rateLimitsOf(input.rateLimit, env.rateLimit),
     knowledge: resolveKnowledgeSettings(input.knowledge),
+    server: { ...d.server, ...defined(input.server) },
   };
 }
 

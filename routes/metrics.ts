@@ -1,5 +1,5 @@
 import { define } from "../lib/state.ts";
-import { registry, render } from "../lib/metrics/mod.ts";
+import { peerSnapshots, registry, render } from "../lib/metrics/mod.ts";
 
 /** Compares without an early exit, so the time taken says nothing about the token. */
 async function sameToken(given: string, expected: string): Promise<boolean> {
@@ -12,7 +12,8 @@ async function sameToken(given: string, expected: string): Promise<boolean> {
 }
 
 /**
- * Prometheus metrics of this process, for a scraper holding `METRICS_TOKEN`
+ * Prometheus metrics of the whole app (every worker's, added up: counters and gauges summed,
+ * histograms bucket by bucket; `chatkit_workers` says how many answered), for a scraper holding `METRICS_TOKEN`
  * (`Authorization: Bearer <token>`). Without the variable the URL does not exist.
  */
 export const handler = define.handlers({
@@ -30,7 +31,8 @@ export const handler = define.handlers({
         { status: 401, headers: { "www-authenticate": 'Bearer realm="metrics"' } },
       );
     }
-    return new Response(render([registry.snapshot()]), {
+    const others = await peerSnapshots();
+    return new Response(render([registry.snapshot(), ...others]), {
       headers: {
         "content-type": "text/plain; version=0.0.4; charset=utf-8",
         "cache-control": "no-store",

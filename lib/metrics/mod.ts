@@ -6,6 +6,7 @@
 import { Registry } from "./registry.ts";
 
 export { render } from "./registry.ts";
+export { peerSnapshots, setPeerSnapshots } from "./peers.ts";
 export type { MetricSnapshot } from "./registry.ts";
 
 /** The process's registry. */
@@ -56,4 +57,9 @@ export const metrics = {
     "chatkit_knowledge_retrievals_total",
     "Knowledge-base searches, by outcome.",
   ),
+  workers: registry.gauge(
+    "chatkit_workers",
+    "App workers whose metrics this scrape adds up (each counts itself once).",
+  ),
 };
+metrics.workers.inc();
