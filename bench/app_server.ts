@@ -1,30 +1,39 @@
 /**
- * The app as `deno task start` runs it (main.ts: production config, the same `serve()`), with one
- * change for the benchmark: the message rate limits are raised so high they never trigger, since
- * every simulated visitor shares the load generator's address. The limiter still counts every
- * message, so its database cost stays in the measurement.
+ * The app as `deno task start` runs it (main.ts: production config, the same `serve()`, as many
+ * workers as main.ts would start: `WORKERS`, else one per core), with one change for the
+ * benchmark: the message rate limits are raised so high they never trigger, since every
+ * simulated visitor shares the load generator's address. The limiter still counts every
+ * message, so its database cost stays in the measurement. The workers are threads of this one
+ * process, so its CPU time and resident memory in /proc cover all of them.
  * @module
  */
 import settings from "../fresh.config.ts";
-import manifest from "../fresh.gen.ts";
-import { runUntilSignalled, serve } from "../lib/app.ts";
-import { loadConfig } from "../lib/config.ts";
+import { runMain } from "../lib/cluster/main.ts";
 
 const NEVER = 1_000_000_000;
 
-const config = loadConfig(Deno.env.toObject(), "production");
-await runUntilSignalled(() =>
-  serve({
-    config,
-    settings: {
-      ...settings,
-      rateLimit: {
-        perMinute: NEVER,
-        perDay: NEVER,
-        perAddressPerMinute: NEVER,
-        perAddressPerDay: NEVER,
+await runMain({
+  entry: import.meta.url,
+  workers: settings.server?.workers,
+  start: async (listen) => {
+    const [{ serve }, { loadConfig }, { default: manifest }] = await Promise.all([
+      import("../lib/app.ts"),
+      import("../lib/config.ts"),
+      import("../fresh.gen.ts"),
+    ]);
+    return serve({
+      config: loadConfig(Deno.env.toObject(), "production"),
+      settings: {
+        ...settings,
+        rateLimit: {
+          perMinute: NEVER,
+          perDay: NEVER,
+          perAddressPerMinute: NEVER,
+          perAddressPerDay: NEVER,
+        },
       },
-    },
-    manifest,
-  })
-);
+      manifest,
+      ...listen,
+    });
+  },
+});

@@ -35,6 +35,8 @@ import {
   startDeno,
   withChildren,
 } from "./procs.ts";
+import freshSettings from "../fresh.config.ts";
+import { planWorkers } from "../lib/cluster/count.ts";
 import { summarizeProfile } from "./profile.ts";
 import { bytes, fmt, ms, ratio, summarize, type Summary } from "./stats.ts";
 import { explainStore, type PlanReport, seedStore } from "./store.ts";
@@ -43,6 +45,12 @@ import { explainStore, type PlanReport, seedStore } from "./store.ts";
 
 const QUICK = Deno.args.includes("--quick");
 const PROFILE = Deno.args.includes("--profile");
+/** Workers the app on PostgreSQL runs, decided as main.ts does (`WORKERS=1 deno task bench`). */
+const APP_WORKERS = planWorkers({
+  env: { ...Deno.env.toObject(), DATABASE_URL: "postgres://bench" },
+  setting: freshSettings.server?.workers,
+  cores: navigator.hardwareConcurrency,
+}).count;
 /** Experiment: the app's connections plan every statement with its values (no generic plans). */
 const CUSTOM_PLANS = Deno.args.includes("--custom-plans");
 
@@ -894,6 +902,8 @@ function markdown(r: Results): string {
   add(
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, kernel ${m.kernel}. ` +
       `Deno ${r.versions.deno}, PostgreSQL ${r.versions.postgres}. ` +
+      `App on PostgreSQL: ${APP_WORKERS} worker${APP_WORKERS === 1 ? "" : "s"} ` +
+      `(threads of one process: its CPU and memory columns cover all). ` +
       `1-minute load average: ${fmt(r.load.start, 2)} at start, ${fmt(r.load.end, 2)} at end ` +
       `(per phase: ${
         Object.entries(r.load.perPhase).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(", ")
@@ -1151,6 +1161,7 @@ async function main(): Promise<void> {
       targets: TARGETS,
       database: s.cluster ? { kind: "throwaway cluster", ...s.cluster.settings } : "DATABASE_URL",
       appPoolSize: 10,
+      appWorkers: APP_WORKERS,
       pgStatStatements: s.pgss,
       profile: PROFILE,
       customPlans: CUSTOM_PLANS,

@@ -88,7 +88,10 @@ Deno.test({
     const db = await emptyDatabase("postgres");
     const instances: MainProcess[] = [];
     try {
-      for (let i = 0; i < 3; i++) instances.push(spawnMain({ env: { DATABASE_URL: db.url } }));
+      // One worker each: this is about instances (tests/workers_test.ts is about workers).
+      for (let i = 0; i < 3; i++) {
+        instances.push(spawnMain({ env: { DATABASE_URL: db.url, WORKERS: "1" } }));
+      }
       await Promise.all(instances.map((m) => m.listening));
       const files = (await readMigrations(MIGRATIONS_DIR)).map((m) => m.name);
       const rows = await db.sql`select name from schema_migrations order by name`;
@@ -120,6 +123,7 @@ Deno.test({
     });
     const env = {
       DATABASE_URL: db.url,
+      WORKERS: "1",
       OPENAI_BASE_URL: model.baseUrl,
       OPENAI_API_KEY: "sk-test",
       RATE_LIMIT_PER_MINUTE: "4",

@@ -100,7 +100,8 @@ if (!SERVER_URL) console.log(`[postgres] production start ignored: ${SERVER_MISS
 Deno.test({
   name: "main.ts - a production start imports neither esbuild nor PGlite up front",
   async fn() {
-    // The module graph as Deno loads it: only static imports count, dynamic ones sit behind
+    // The module graph as Deno loads it: static imports count, and main.ts's own dynamic ones
+    // (the app, imported once it is known this thread serves); other dynamic ones sit behind
     // the branches that need them (no build → bundler; no DATABASE_URL → embedded database).
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["info", "--json", `${ROOT}main.ts`],
@@ -123,9 +124,10 @@ Deno.test({
       const specifier = stack.pop()!;
       if (reached.has(specifier)) continue;
       reached.add(specifier);
+      const root = graph.roots.includes(specifier);
       for (const dep of modules.get(specifier)?.dependencies ?? []) {
         if (!dep.code) continue;
-        if (dep.isDynamic) dynamic.add(dep.code.specifier);
+        if (dep.isDynamic && !root) dynamic.add(dep.code.specifier);
         else stack.push(dep.code.specifier);
       }
     }
