@@ -45,6 +45,14 @@ import { explainStore, type PlanReport, seedStore } from "./store.ts";
 
 const QUICK = Deno.args.includes("--quick");
 const PROFILE = Deno.args.includes("--profile");
+/** The `VAR=value` prefixes of the `start` task in deno.json (the C allocator's settings). */
+const START_TASK_ENV: Record<string, string> = Object.fromEntries(
+  [
+    ...(JSON.parse(Deno.readTextFileSync(new URL("../deno.json", import.meta.url))).tasks
+      .start as string)
+      .matchAll(/(?:^|\s)([A-Z_]+)=(\S+)(?=\s)/g),
+  ].map((m) => [m[1], m[2]]),
+);
 /** Workers the app on PostgreSQL runs, decided as main.ts does (`WORKERS=1 deno task bench`). */
 const APP_WORKERS = planWorkers({
   env: { ...Deno.env.toObject(), DATABASE_URL: "postgres://bench" },
@@ -174,6 +182,9 @@ function startApp(
       TITLE_MODEL: "",
       GEMINI_API_KEY: "",
       OPENAI_AGENTS_TRACING: "false",
+      // The allocator settings `deno task start` gives the app (deno.json), so that its memory
+      // is measured as it runs in production.
+      ...START_TASK_ENV,
       ...env,
     },
     denoFlags: profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],

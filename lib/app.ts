@@ -211,7 +211,12 @@ export async function serve(options: AppOptions & ListenOptions): Promise<Runnin
     : null;
   if (ingest) app.services.knowledge.ingestToken = ingest.token;
   if (!options.quiet) {
-    log.info("listening", { url, mode: options.config.mode, database: app.services.db.kind });
+    log.info("listening", {
+      url,
+      mode: options.config.mode,
+      database: app.services.db.kind,
+      workers: 1,
+    });
   }
   let stopping: Promise<void> | undefined;
   return {

@@ -237,3 +237,40 @@ Deno.test({
     }
   },
 });
+
+/** The pids of a process's descendants (`deno task` runs the app as its child). */
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
+    const text = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/children`).trim();
+    for (const child of text ? text.split(" ").map(Number) : []) {
+      out.push(child, ...descendants(child));
+    }
+  }
+  return out;
+}
+
+Deno.test({
+  name:
+    `deno task start - one worker per core on PostgreSQL, allocator set to hand freed buffers back${suffix}`,
+  ignore,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const db = await emptyDatabase("postgres");
+    const main = spawnMain({ task: "start", env: { DATABASE_URL: db.url } });
+    try {
+      await main.listening;
+      const listening = main.lines().find((l) => l.msg === "listening");
+      equal(listening?.workers, navigator.hardwareConcurrency);
+      // Without it glibc keeps the 32–128 KiB buffers of finished streams (deno.json, BENCHMARKS.md).
+      const envs = descendants(main.process.pid).map((pid) =>
+        Deno.readTextFileSync(`/proc/${pid}/environ`).split("\0")
+      );
+      ok(envs.some((env) => env.includes("MALLOC_MMAP_THRESHOLD_=32768")), "the app has it");
+    } finally {
+      equal(await main.stop(), 0, main.output());
+      await db.close();
+    }
+  },
+});
