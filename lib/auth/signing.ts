@@ -43,8 +43,25 @@ export async function sign(secret: string, value: string): Promise<string> {
   return `${value}.${toBase64(new Uint8Array(mac))}`;
 }
 
+/**
+ * Signed strings already verified, per key: every request of a conversation carries the same
+ * cookie, and its HMAC check was about 4 % of the app's CPU per turn (BENCHMARKS.md). Only exact
+ * strings that verified are kept, so a changed one is always checked; the oldest go first.
+ */
+const VERIFIED_MAX = 4096;
+const verified = new Map<string, Map<string, string>>();
+
+function remember(secret: string, signed: string, value: string): void {
+  let forKey = verified.get(secret);
+  if (!forKey) verified.set(secret, forKey = new Map());
+  if (forKey.size >= VERIFIED_MAX) forKey.delete(forKey.keys().next().value!);
+  forKey.set(signed, value);
+}
+
 /** Returns the value of a `value.signature` string when the signature is right, else null. */
 export async function unsign(secret: string, signed: string): Promise<string | null> {
+  const known = verified.get(secret)?.get(signed);
+  if (known !== undefined) return known;
   const dot = signed.lastIndexOf(".");
   if (dot <= 0) return null;
   const value = signed.slice(0, dot);
@@ -57,5 +74,12 @@ export async function unsign(secret: string, signed: string): Promise<string | n
     signature,
     encoder.encode(value),
   );
-  return ok ? value : null;
+  if (!ok) return null;
+  remember(secret, signed, value);
+  return value;
+}
+
+/** How many verified strings are kept for `secret` (tests: the cache stays bounded). */
+export function verifiedCount(secret: string): number {
+  return verified.get(secret)?.size ?? 0;
 }
