@@ -85,6 +85,15 @@ export default defineConfig({
     // How long a sign-in lasts, and how long an anonymous visitor keeps their threads' cookie.
     sessionSeconds: 7 * 24 * 60 * 60,
     visitorSeconds: 30 * 24 * 60 * 60,
+    // Brute-force limits, shared by all instances (in Postgres). Per client address: sign-in,
+    // sign-up and password/email changes, at most `max` until `windowSeconds` after the last
+    // one allowed. Per account and address: after `freeAttempts` failed sign-ins each next try
+    // waits `delaySeconds`, doubling up to `maxDelaySeconds` (the owner, from their own address,
+    // is never locked out by someone else's tries).
+    signInLimits: {
+      perAddress: { max: 3, windowSeconds: 10 },
+      perAccount: { freeAttempts: 5, delaySeconds: 30, maxDelaySeconds: 60 * 60 },
+    },
   },
   embed: {
     // Defaults of `/embed.js` on other sites (ALLOWED_ORIGINS); each can be set per page with a

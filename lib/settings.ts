@@ -18,6 +18,7 @@ import {
 import {
   type AuthSettings,
   DEFAULT_AUTH_SETTINGS,
+  resolveAuthSettings,
   type ResolvedAuthSettings,
 } from "./auth/settings.ts";
 import { type ChatKitLimits, DEFAULT_LIMITS } from "./chatkit/limits.ts";
@@ -120,7 +121,7 @@ export function resolveSettings(
     limits: { ...d.limits, ...defined(input.limits) },
     agent: resolveAgentSettings(input.agent),
     chatkit: resolveChatKitSettings(input.chatkit),
-    auth: { ...d.auth, ...defined(input.auth) },
+    auth: resolveAuthSettings(input.auth),
     embed: resolveEmbedSettings(input.embed),
     rateLimit: rateLimitsOf(input.rateLimit, env.rateLimit),
     knowledge: resolveKnowledgeSettings(input.knowledge),

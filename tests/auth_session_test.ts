@@ -196,13 +196,11 @@ dbTest(
       body = JSON.parse(text);
       assert.equal(body.user.id, userId);
 
-      // Bearer, signed form and raw token, without any cookie.
-      for (const token of [signed, raw]) {
-        const bearer = new Visitor(h.app);
-        bearer.bearer = token;
-        assert.equal(await whoAmI(bearer), userId);
-        assert.equal(bearer.cookies.size, 0, "no visitor cookie for a signed-in API client");
-      }
+      // Bearer: the signed token, without any cookie.
+      const bearer = new Visitor(h.app);
+      bearer.bearer = signed;
+      assert.equal(await whoAmI(bearer), userId);
+      assert.equal(bearer.cookies.size, 0, "no visitor cookie for a signed-in API client");
       // get-session answers the user but never the session token.
       const session = await api.fetch("/api/auth/get-session");
       const sessionText = await session.text();
@@ -218,6 +216,54 @@ dbTest(
       });
       assert.equal(res.status, 401);
       assert.equal((await res.json()).code, "INVALID_EMAIL_OR_PASSWORD");
+    } finally {
+      await h.close();
+    }
+  },
+);
+
+dbTest(
+  "Bearer - the raw token of a session row is refused everywhere; the token sign-in issued works",
+  async (db) => {
+    const h = await startAuthHarness(db);
+    try {
+      const email = freshEmail();
+      const userId = await new Visitor(h.app).signUp(email, PASSWORD, "Row Reader");
+      const res = await new Visitor(h.app).fetch("/api/auth/sign-in/email", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email, password: PASSWORD }),
+      });
+      assert.equal(res.status, 200);
+      await res.body?.cancel();
+      const issued = res.headers.get("set-auth-token")!;
+      // What a local user reading the database finds: the session rows' tokens.
+      const rows = await db.sql`select token from "session" where "userId" = ${userId}`;
+      assert.equal(rows.length, 2, "the page's and the API's sign-ins");
+
+      for (const { token } of rows) {
+        const thief = new Visitor(h.app);
+        thief.bearer = token as string;
+        assert.match(await whoAmI(thief), /^anon:/, "/chatkit: the raw token is nobody");
+        const session = await thief.fetch("/api/auth/get-session");
+        assert.equal(session.status, 200);
+        assert.equal(await session.json(), null, "better-auth: the raw token is no session");
+        const update = await thief.fetch("/api/auth/update-user", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ name: "Taken Over" }),
+        });
+        assert.equal(update.status, 401);
+        await update.body?.cancel();
+      }
+      const [{ name }] = await db.sql`select name from "user" where id = ${userId}`;
+      assert.equal(name, "Row Reader", "the raw token changed nothing");
+
+      const client = new Visitor(h.app);
+      client.bearer = issued;
+      assert.equal(await whoAmI(client), userId, "/chatkit: the issued token is the user");
+      const session = await client.fetch("/api/auth/get-session");
+      assert.equal((await session.json()).user.id, userId, "better-auth: the issued token works");
     } finally {
       await h.close();
     }
@@ -471,7 +517,7 @@ dbTest(
       await db
         .sql`update "session" set "expiresAt" = now() + interval '2 days' where token = ${token}`;
       const api = new Visitor(h.app);
-      api.bearer = token;
+      api.bearer = decodeURIComponent(v.cookies.get("better-auth.session_token")!);
       assert.equal(await whoAmI(api), userId);
       assert.ok((await expiry()).getTime() - Date.now() > 6.9 * 24 * 3600_000);
       assert.equal(api.cookies.size, 0);

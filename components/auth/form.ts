@@ -5,7 +5,8 @@
  */
 import { BadRequestError } from "../../lib/errors.ts";
 import { readBodyCapped } from "../../lib/http/body.ts";
-import type { SocialProvider } from "../../lib/auth/mod.ts";
+import type { AuthOutcome, SocialProvider } from "../../lib/auth/mod.ts";
+import { MAX_EMAIL_CHARS, MAX_NAME_CHARS } from "../../lib/auth/profile.ts";
 
 export type FieldErrors = Partial<Record<"name" | "email" | "password" | "form", string>>;
 
@@ -64,9 +65,11 @@ export function validateSignUp(
 ): FieldErrors {
   const errors: FieldErrors = {};
   if (!name) errors.name = "Enter your name.";
-  else if (name.length > 100) errors.name = "Use at most 100 characters.";
+  else if ([...name].length > MAX_NAME_CHARS) {
+    errors.name = `Use at most ${MAX_NAME_CHARS} characters.`;
+  }
   if (!email) errors.email = "Enter your email address.";
-  else if (!EMAIL.test(email) || email.length > 254) {
+  else if (!EMAIL.test(email) || email.length > MAX_EMAIL_CHARS) {
     errors.email = "Enter an email address like name@example.com.";
   }
   if (!password) errors.password = "Choose a password.";
@@ -74,4 +77,20 @@ export function validateSignUp(
     errors.password = `Use at least ${minPasswordLength} characters.`;
   } else if (password.length > 128) errors.password = "Use at most 128 characters.";
   return errors;
+}
+
+/**
+ * A refused sign-in or sign-up that was rate limited (too many tries from this address, or at
+ * this account from this address): what the page says, and its `Retry-After`.
+ */
+export function tooManyAttempts(
+  outcome: AuthOutcome,
+): { message: string; headers: HeadersInit } | null {
+  if (outcome.ok || outcome.status !== 429) return null;
+  const seconds = Math.max(1, Math.ceil(outcome.retryAfterSeconds ?? 60));
+  const wait = seconds < 90 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`;
+  return {
+    message: `Too many attempts. Try again in ${wait}.`,
+    headers: { "retry-after": String(seconds) },
+  };
 }

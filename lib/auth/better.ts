@@ -10,6 +10,7 @@
 import { betterAuth } from "better-auth";
 import { getMigrations } from "better-auth/db/migration";
 import { bearer } from "better-auth/plugins/bearer";
+import { authGuards } from "./guards.ts";
 import { PostgresJSDialect } from "kysely-postgres-js";
 import type { Config } from "../config.ts";
 import type { Sql } from "../db/mod.ts";
@@ -18,6 +19,17 @@ import { DEFAULT_AUTH_SETTINGS, type ResolvedAuthSettings } from "./settings.ts"
 
 /** Where better-auth's endpoints are mounted. */
 export const AUTH_BASE_PATH = "/api/auth";
+
+/**
+ * The one request header better-auth reads the client address from (its limiter's key, the
+ * session's `ipAddress`). `AuthService` sets it from the connection (or, under `TRUST_PROXY`,
+ * the proxy's `X-Forwarded-For` entry) and drops any copy the client sent, so that a client
+ * cannot pick its own key by sending `X-Forwarded-For`.
+ */
+export const CLIENT_ADDRESS_HEADER = "x-chatkit-client-address";
+
+/** The paths `signInLimits.perAddress` applies to (better-auth's own list of sensitive ones). */
+const GUARDED_PATHS = ["/sign-in/*", "/sign-up/*", "/change-password", "/change-email"];
 
 /** Default lifetime of a sign-in. */
 export const DEFAULT_SESSION_SECONDS = DEFAULT_AUTH_SETTINGS.sessionSeconds;
@@ -36,6 +48,7 @@ function options({ sql, secret, config, settings }: BetterAuthInput) {
   if (config.auth.github) socialProviders.github = { ...config.auth.github };
   if (config.auth.google) socialProviders.google = { ...config.auth.google };
   const baseUrl = config.auth.baseUrl;
+  const limits = settings.signInLimits;
   return {
     database: { dialect: new PostgresJSDialect({ postgres: sql }), type: "postgres" as const },
     secret,
@@ -58,9 +71,22 @@ function options({ sql, secret, config, settings }: BetterAuthInput) {
       : undefined,
     socialProviders,
     session: { expiresIn: settings.sessionSeconds },
-    plugins: [bearer()],
+    // Only the signed token (`set-auth-token`) works as a Bearer token: the raw one is what the
+    // database keeps, and a copy of a "session" row must not be a credential.
+    plugins: [bearer({ requireSignature: true }), authGuards(sql, limits.perAccount)],
+    // On in every mode (better-auth's default is production only), stored in the "rateLimit"
+    // table (migrations/0006) so that all instances count together.
+    rateLimit: {
+      enabled: true,
+      storage: "database" as const,
+      customRules: Object.fromEntries(GUARDED_PATHS.map((path) => [path, {
+        max: limits.perAddress.max,
+        window: limits.perAddress.windowSeconds,
+      }])),
+    },
     telemetry: { enabled: false },
     advanced: {
+      ipAddress: { ipAddressHeaders: [CLIENT_ADDRESS_HEADER] },
       // `__Secure-` cookies when the app's public URL is https (or, without one, in production).
       useSecureCookies: baseUrl ? baseUrl.startsWith("https:") : config.mode === "production",
     },

@@ -154,8 +154,10 @@ export function tokenFromSignedValue(secret: string, value: string): Promise<str
 }
 
 /**
- * Resolves the caller of a request. A Bearer token may be the raw session token (as sign-in
- * returns it to API clients) or the signed form (`set-auth-token`); a cookie must be signed.
+ * Resolves the caller of a request. A Bearer token must be signed, as a cookie must: the signed
+ * form sign-in hands out (`set-auth-token`). The raw token is only what the database keeps
+ * (`"session".token`), so a copy of that row (a backup, a local user reading the embedded
+ * database) is not a credential without the secret.
  */
 export async function resolveIdentity(
   sql: Sql,
@@ -169,7 +171,7 @@ export async function resolveIdentity(
   const authorization = req.headers.get("authorization");
   const bearer = authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
   if (bearer) {
-    const token = bearer.includes(".") ? await unsign(secret, bearer) : bearer;
+    const token = await unsign(secret, bearer);
     const found = token ? await findSession(sql, token, policy) : null;
     if (found) {
       return {

@@ -9,7 +9,13 @@ import type { Database } from "../db/mod.ts";
 import { log } from "../log.ts";
 import type { Settings } from "../settings.ts";
 import type { Store } from "../store/mod.ts";
-import { AUTH_BASE_PATH, type BetterAuth, createBetterAuth } from "./better.ts";
+import { clientAddress } from "../http/client_address.ts";
+import {
+  AUTH_BASE_PATH,
+  type BetterAuth,
+  CLIENT_ADDRESS_HEADER,
+  createBetterAuth,
+} from "./better.ts";
 import { mutable, setCookies } from "./cookies.ts";
 import {
   clearVisitorCookies,
@@ -31,7 +37,13 @@ export type SocialProvider = "github" | "google";
 /** The outcome of a sign-in, sign-up or sign-out done by a page. */
 export type AuthOutcome =
   | { ok: true; headers: Headers; userId?: string; redirectUrl?: string }
-  | { ok: false; status: number; code: string; message: string };
+  | { ok: false; status: number; code: string; message: string; retryAfterSeconds?: number };
+
+/** The request an auth call is made for, and its connection (a route's `ctx` is one). */
+export interface AuthCaller {
+  req: Request;
+  info?: Deno.ServeHandlerInfo;
+}
 
 /** The app's auth service. */
 export class AuthService {
@@ -97,27 +109,41 @@ export class AuthService {
    * (API clients read the `set-auth-token` header instead), and a sign-in claims the visitor's
    * threads.
    */
-  async handleApi(req: Request): Promise<Response> {
+  async handleApi({ req, info }: AuthCaller): Promise<Response> {
     const visitorId = await readVisitorId(this.#secret, req);
-    const response = mutable(await this.better.handler(withOwnOrigin(req, this.baseUrl)));
+    const headers = new Headers(req.headers);
+    this.#setAddress(headers, req, info);
+    const response = mutable(
+      await this.better.handler(withOwnOrigin(new Request(req, { headers }), this.baseUrl)),
+    );
+    withRetryAfter(response.headers);
     const out = await withoutTokens(response);
     await this.#afterAuth(req, out.headers, visitorId);
     return out;
   }
 
   /** Email + password sign-in for the sign-in page. */
-  signInEmail(req: Request, email: string, password: string): Promise<AuthOutcome> {
-    return this.#pageCall(req, "/sign-in/email", { email, password, rememberMe: true });
+  signInEmail(caller: AuthCaller, email: string, password: string): Promise<AuthOutcome> {
+    return this.#pageCall(caller, "/sign-in/email", { email, password, rememberMe: true });
   }
 
   /** Email + password sign-up (signs the new user in at once) for the sign-up page. */
-  signUpEmail(req: Request, name: string, email: string, password: string): Promise<AuthOutcome> {
-    return this.#pageCall(req, "/sign-up/email", { name, email, password });
+  signUpEmail(
+    caller: AuthCaller,
+    name: string,
+    email: string,
+    password: string,
+  ): Promise<AuthOutcome> {
+    return this.#pageCall(caller, "/sign-up/email", { name, email, password });
   }
 
   /** Starts a GitHub or Google sign-in: the outcome's `redirectUrl` is the provider's page. */
-  signInSocial(req: Request, provider: SocialProvider, callbackURL: string): Promise<AuthOutcome> {
-    return this.#pageCall(req, "/sign-in/social", {
+  signInSocial(
+    caller: AuthCaller,
+    provider: SocialProvider,
+    callbackURL: string,
+  ): Promise<AuthOutcome> {
+    return this.#pageCall(caller, "/sign-in/social", {
       provider,
       callbackURL,
       disableRedirect: true,
@@ -125,25 +151,37 @@ export class AuthService {
   }
 
   /** Signs out (deletes the session and its cookie). */
-  signOut(req: Request): Promise<AuthOutcome> {
-    return this.#pageCall(req, "/sign-out", {});
+  signOut(caller: AuthCaller): Promise<AuthOutcome> {
+    return this.#pageCall(caller, "/sign-out", {});
+  }
+
+  /**
+   * Sets the client address better-auth keys its limits on (`CLIENT_ADDRESS_HEADER`), in place
+   * of any the client sent: the connection's peer, or under `TRUST_PROXY` the proxy's entry.
+   */
+  #setAddress(headers: Headers, req: Request, info: Deno.ServeHandlerInfo | undefined): void {
+    headers.delete(CLIENT_ADDRESS_HEADER);
+    const address = clientAddress(req, info, this.trustProxy);
+    if (address) headers.set(CLIENT_ADDRESS_HEADER, address);
   }
 
   /**
    * Calls one of better-auth's endpoints on behalf of a page's POST, as a request to the same
-   * origin (so that better-auth derives callback URLs from it), with the caller's cookies.
+   * origin (so that better-auth derives callback URLs from it), with the caller's cookies and
+   * address.
    */
-  async #pageCall(req: Request, path: string, body: unknown): Promise<AuthOutcome> {
+  async #pageCall({ req, info }: AuthCaller, path: string, body: unknown): Promise<AuthOutcome> {
     const visitorId = await readVisitorId(this.#secret, req);
     const url = new URL(AUTH_BASE_PATH + path, req.url);
     const headers = new Headers({
       "content-type": "application/json",
       origin: this.baseUrl ?? url.origin,
     });
-    for (const name of ["cookie", "user-agent", "x-forwarded-for", "accept-language"]) {
+    for (const name of ["cookie", "user-agent", "accept-language"]) {
       const value = req.headers.get(name);
       if (value) headers.set(name, value);
     }
+    this.#setAddress(headers, req, info);
     const response = await this.better.handler(
       new Request(url, { method: "POST", headers, body: JSON.stringify(body) }),
     );
@@ -153,11 +191,15 @@ export class AuthService {
       parsed = JSON.parse(text);
     } catch { /* not JSON */ }
     if (!response.ok) {
+      const retryAfter = Number(
+        response.headers.get("retry-after") ?? response.headers.get("x-retry-after"),
+      );
       return {
         ok: false,
         status: response.status,
-        code: parsed.code ?? "AUTH_FAILED",
+        code: parsed.code ?? (response.status === 429 ? "TOO_MANY_REQUESTS" : "AUTH_FAILED"),
         message: parsed.message ?? "Request failed",
+        ...(retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {}),
       };
     }
     const out = new Headers();
@@ -214,6 +256,16 @@ function withOwnOrigin(req: Request, baseUrl: string | undefined): Request {
   const headers = new Headers(req.headers);
   headers.set("origin", baseUrl ?? new URL(req.url).origin);
   return new Request(req, { headers });
+}
+
+/**
+ * better-auth's limiter answers 429 with `X-Retry-After` only: `Retry-After` (the standard
+ * header clients and proxies know) is added with the same value. Returns the value, if any.
+ */
+function withRetryAfter(headers: Headers): string | null {
+  const seconds = headers.get("retry-after") ?? headers.get("x-retry-after");
+  if (seconds && !headers.has("retry-after")) headers.set("retry-after", seconds);
+  return seconds;
 }
 
 const TOKEN_KEYS = new Set(["token", "accessToken", "refreshToken", "idToken"]);

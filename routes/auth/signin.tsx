@@ -3,6 +3,7 @@ import {
   type AuthFormData,
   readForm,
   safeNext,
+  tooManyAttempts,
   validateSignIn,
 } from "../../components/auth/form.ts";
 import type { SocialProvider } from "../../lib/auth/mod.ts";
@@ -25,14 +26,17 @@ export const handler = define.handlers<AuthFormData>({
     const form = await readForm(ctx.req);
     const next = safeNext(form.get("next"));
     const provider = form.get("provider");
-    const page = (status: number, data: Omit<AuthFormData, "next" | "providers">) =>
-      ctx.render({ ...data, next, providers: auth.socialProviders }, { status });
+    const page = (
+      status: number,
+      data: Omit<AuthFormData, "next" | "providers">,
+      headers?: HeadersInit,
+    ) => ctx.render({ ...data, next, providers: auth.socialProviders }, { status, headers });
 
     if (provider !== null) {
       if (!auth.socialProviders.includes(provider as SocialProvider)) {
         return page(400, { values: {}, errors: { form: "That sign-in method is not available." } });
       }
-      const outcome = await auth.signInSocial(ctx.req, provider as SocialProvider, next);
+      const outcome = await auth.signInSocial(ctx, provider as SocialProvider, next);
       if (!outcome.ok || !outcome.redirectUrl) {
         return page(502, {
           values: {},
@@ -48,14 +52,14 @@ export const handler = define.handlers<AuthFormData>({
     const values = { email };
     const errors = validateSignIn(email, password);
     if (Object.keys(errors).length > 0) return page(400, { values, errors });
-    const outcome = await auth.signInEmail(ctx.req, email, password);
+    const outcome = await auth.signInEmail(ctx, email, password);
     if (!outcome.ok) {
+      const limited = tooManyAttempts(outcome);
+      if (limited) return page(429, { values, errors: { form: limited.message } }, limited.headers);
       const message = outcome.code === "EMAIL_NOT_VERIFIED"
         ? "Verify your email address first: follow the link we sent you."
-        : outcome.status === 429
-        ? "Too many attempts. Wait a minute and try again."
         : "That email and password do not match an account.";
-      return page(outcome.status === 429 ? 429 : 401, { values, errors: { form: message } });
+      return page(401, { values, errors: { form: message } });
     }
     outcome.headers.set("location", next);
     return new Response(null, { status: 303, headers: outcome.headers });

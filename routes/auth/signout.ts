@@ -5,7 +5,7 @@ export const handler = define.handlers({
   async POST(ctx) {
     const headers = new Headers({ location: "/" });
     if (ctx.state.session) {
-      const outcome = await ctx.state.services.auth.signOut(ctx.req);
+      const outcome = await ctx.state.services.auth.signOut(ctx);
       if (outcome.ok) {
         for (const c of outcome.headers.getSetCookie()) headers.append("set-cookie", c);
       }

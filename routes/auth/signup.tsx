@@ -3,6 +3,7 @@ import {
   type AuthFormData,
   readForm,
   safeNext,
+  tooManyAttempts,
   validateSignUp,
 } from "../../components/auth/form.ts";
 import type { PageProps } from "../../lib/fresh/types.ts";
@@ -26,13 +27,15 @@ export const handler = define.handlers<AuthFormData>({
     const email = (form.get("email") ?? "").trim().toLowerCase();
     const password = form.get("password") ?? "";
     const values = { name, email };
-    const page = (status: number, errors: AuthFormData["errors"]) =>
-      ctx.render({ values, errors, next, providers: auth.socialProviders }, { status });
+    const page = (status: number, errors: AuthFormData["errors"], headers?: HeadersInit) =>
+      ctx.render({ values, errors, next, providers: auth.socialProviders }, { status, headers });
 
     const errors = validateSignUp(name, email, password, minPasswordLength(settings));
     if (Object.keys(errors).length > 0) return page(400, errors);
-    const outcome = await auth.signUpEmail(ctx.req, name, email, password);
+    const outcome = await auth.signUpEmail(ctx, name, email, password);
     if (!outcome.ok) {
+      const limited = tooManyAttempts(outcome);
+      if (limited) return page(429, { form: limited.message }, limited.headers);
       if (/ALREADY_EXISTS/.test(outcome.code)) {
         return page(409, { email: "An account with this email already exists. Sign in instead." });
       }

@@ -5,4 +5,4 @@ import { define } from "../../../lib/state.ts";
  * `/get-session`, `/callback/:provider` …). Tokens stay out of JSON bodies (API clients read
  * the `set-auth-token` header), and a sign-in claims the visitor's threads.
  */
-export const handler = define.handlers((ctx) => ctx.state.services.auth.handleApi(ctx.req));
+export const handler = define.handlers((ctx) => ctx.state.services.auth.handleApi(ctx));
