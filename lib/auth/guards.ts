@@ -35,9 +35,10 @@ export function authGuards(sql: Sql, limits: SignInLimits["perAccount"]): Better
       before: [
         {
           matcher: (ctx) => ctx.path === "/sign-up/email" || ctx.path === "/update-user",
-          handler: createAuthMiddleware(async (ctx) => {
+          handler: createAuthMiddleware((ctx) => {
             const problem = profileFieldError(bodyOf(ctx), ctx.path === "/sign-up/email");
             if (problem) throw new APIError("BAD_REQUEST", problem);
+            return Promise.resolve();
           }),
         },
         {
