@@ -4,10 +4,12 @@
  * @module
  */
 import { useMemo, useState } from "preact/hooks";
+import { type Citations, citations } from "./citations.ts";
 import { itemText } from "./client/conversation.ts";
 import type { ThreadItem } from "./client/types.ts";
 import { CheckIcon, CopyIcon, RetryIcon, ThumbDownIcon, ThumbUpIcon } from "./icons.tsx";
 import { renderMarkdown } from "./markdown.ts";
+import { Sources } from "./Sources.tsx";
 import type { FeedbackKind } from "./useConversation.ts";
 
 export interface MessageProps {
@@ -21,8 +23,8 @@ export interface MessageProps {
   onRetry(): void;
 }
 
-function Markdown({ text }: { text: string }) {
-  const html = useMemo(() => renderMarkdown(text), [text]);
+function Markdown({ text, cites }: { text: string; cites?: Citations }) {
+  const html = useMemo(() => renderMarkdown(text, { citations: cites }), [text, cites]);
   // The HTML is produced by marked from escaped source and sanitised by DOMPurify.
   return <div class="ck-markdown" dangerouslySetInnerHTML={{ __html: html }} />;
 }
@@ -52,6 +54,11 @@ function CopyButton({ text }: { text: string }) {
 
 export function Message(props: MessageProps) {
   const { item } = props;
+  // Per item, not per render: the other messages are re-rendered on every streamed delta.
+  const cites = useMemo(
+    () => item.type === "assistant_message" ? citations(item.content) : undefined,
+    [item],
+  );
   switch (item.type) {
     case "user_message":
       return (
@@ -80,7 +87,9 @@ export function Message(props: MessageProps) {
           data-streaming={props.streaming ? "true" : undefined}
         >
           <div class="ck-assistant-body">
-            {text ? <Markdown text={text} /> : null}
+            {text
+              ? <Markdown text={text} cites={cites?.markers.length ? cites : undefined} />
+              : null}
             {props.streaming && !text
               ? (
                 <span class="ck-typing" aria-hidden="true">
@@ -91,6 +100,7 @@ export function Message(props: MessageProps) {
               )
               : null}
           </div>
+          {cites ? <Sources footnotes={cites.footnotes} itemId={item.id} /> : null}
           {!props.streaming && text
             ? (
               <div class="ck-actions" role="group" aria-label="Message actions">

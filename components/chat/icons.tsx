@@ -31,6 +31,13 @@ export const ChatIcon = icon(
   <path d="M20 12.5c0 3.9-3.6 7-8 7-1.1 0-2.2-.2-3.2-.6L4 20l1.3-3.6C4.5 15.3 4 13.9 4 12.5c0-3.9 3.6-7 8-7s8 3.1 8 7Z" />,
 );
 export const CloseIcon = icon(<path d="M6 6l12 12M18 6 6 18" />);
+export const ExternalIcon = icon(
+  <>
+    <path d="M14 5h5v5" />
+    <path d="M19 5l-8 8" />
+    <path d="M17 14v4a1 1 0 0 1-1 1H6a1 1 0 0 1-1-1V8a1 1 0 0 1 1-1h4" />
+  </>,
+);
 export const HistoryIcon = icon(
   <>
     <path d="M3.5 12a8.5 8.5 0 1 0 2.5-6" />
