@@ -1,7 +1,8 @@
 /**
  * Citations in the built-in client (issue 11): an answer grounded in an ingested corpus shows
  * numbered superscript markers where the model cited, and a "Sources" list whose links open the
- * cited pages (served on loopback) in a new tab — after streaming and again after a reload. A
+ * cited pages (served on loopback) in a new tab — once the streamed part is done (nothing is cited
+ * mid-stream) and again after a reload. An answer without markers lists its sources only. A
  * source whose URL is `javascript:` or `data:` is plain text, never a link. Markers survive
  * Markdown (inside bold, after a code span). axe finds no WCAG 2.1 AA violation, light or dark.
  */
@@ -144,6 +145,9 @@ browserTest(
 
       // The fake model cites whatever numbers the app gave each page (their rank decides them).
       let cited = true;
+      // The first answer pauses after a few words, so "while streaming" is a fact.
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => release = resolve);
       chat = await startChatApp(db, {
         settings: { agent: { title: { enabled: false } } } as never,
         fake: {
@@ -156,6 +160,8 @@ browserTest(
               text: `Choose **Forgot password** on the **sign-in screen [${n.get(pwUrl)}]**.\n\n` +
                 `Offline, run \`lumen sync --offline\` [${n.get(syncUrl)}]; the legacy portal ` +
                 `is gone [${n.get(jsUrl)}][${n.get(dataUrl)}].`,
+              release: held,
+              holdAfterChunks: 3,
             };
           },
         },
@@ -175,8 +181,14 @@ browserTest(
         page,
         "How do I reset my password, does sync work offline, and what about the legacy portal?",
       );
-      await waitIdle(page);
       const first = page.locator(".ck-message-assistant").nth(0);
+      // While the part streams there are no sources yet; they come with the part's end.
+      await page.locator(".ck-message-assistant[data-streaming=true] .ck-markdown", {
+        hasText: "Choose",
+      }).waitFor();
+      equal(await first.locator(".ck-sources, .ck-cite").count(), 0, "nothing cited mid-stream");
+      release();
+      await waitIdle(page);
       const expectFirst = async (when: string) => {
         await first.locator(".ck-sources").waitFor();
         equal(
