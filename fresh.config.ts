@@ -111,9 +111,19 @@ export default defineConfig({
     // Model turns (new messages, retries, tool output, structured input) per user or visitor.
     perMinute: 60,
     perDay: 1000,
-    // The same, per client address (several people may share one address).
+    // The same, per client address (several people may share one address; an IPv6 address
+    // counts as its /64, which one machine can fill with addresses of its own).
     perAddressPerMinute: 300,
     perAddressPerDay: 5000,
+    // Turns of brand-new visitors, all together per client address: requests that come without
+    // a visitor cookie (each would otherwise be a new visitor with a full budget of its own).
+    // Browsers get the cookie with the page, so this only holds back clients that drop it.
+    newVisitorsPerAddressPerMinute: 10,
+    newVisitorsPerAddressPerDay: 100,
+    // A budget for the whole app, every caller together (0 = none): over it, new turns get a
+    // 503 with Retry-After and "The assistant has reached its usage limit for now".
+    globalPerMinute: 0,
+    globalPerDay: 0,
   },
   knowledge: {
     // What `deno task ingest` reads with no argument: folders/files (with the public URL they are

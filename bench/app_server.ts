@@ -30,6 +30,8 @@ await runMain({
           perDay: NEVER,
           perAddressPerMinute: NEVER,
           perAddressPerDay: NEVER,
+          newVisitorsPerAddressPerMinute: NEVER,
+          newVisitorsPerAddressPerDay: NEVER,
         },
       },
       manifest,

@@ -144,9 +144,10 @@ export async function createApp(options: AppOptions): Promise<App> {
       cutStreams: observed.cutStreams,
       services,
       lifecycle: services.lifecycle,
-      close: () => {
+      close: async () => {
         services.attachments.close();
-        return options.database ? Promise.resolve() : opened.close();
+        await services.visitorSweep.close();
+        if (!options.database) await opened.close();
       },
     };
   } catch (error) {

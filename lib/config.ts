@@ -81,6 +81,10 @@ export interface RateLimitEnv {
   perAddressPerMinute?: number;
   /** `RATE_LIMIT_PER_ADDRESS_PER_DAY`: new messages per client address per day. */
   perAddressPerDay?: number;
+  /** `RATE_LIMIT_GLOBAL_PER_MINUTE`: model turns of the whole app per minute. */
+  globalPerMinute?: number;
+  /** `RATE_LIMIT_GLOBAL_PER_DAY`: model turns of the whole app per UTC day. */
+  globalPerDay?: number;
 }
 
 /** Model-provider variables, as given (resolved by `lib/agent/provider.ts`). */
@@ -196,6 +200,8 @@ const schema = {
   RATE_LIMIT_PER_DAY: optional(integer(0, 100_000_000)),
   RATE_LIMIT_PER_ADDRESS_PER_MINUTE: optional(integer(0, 1_000_000)),
   RATE_LIMIT_PER_ADDRESS_PER_DAY: optional(integer(0, 100_000_000)),
+  RATE_LIMIT_GLOBAL_PER_MINUTE: optional(integer(0, 1_000_000)),
+  RATE_LIMIT_GLOBAL_PER_DAY: optional(integer(0, 100_000_000)),
   SHUTDOWN_DRAIN_SECONDS: optional(integer(0, 3600)),
   // Knowledge base embeddings (issue 11).
   EMBEDDING_MODEL: optional(z.string().trim().min(1)),
@@ -275,6 +281,8 @@ export function loadConfig(env: Record<string, string | undefined>, mode: Mode):
       perDay: v.RATE_LIMIT_PER_DAY,
       perAddressPerMinute: v.RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
       perAddressPerDay: v.RATE_LIMIT_PER_ADDRESS_PER_DAY,
+      globalPerMinute: v.RATE_LIMIT_GLOBAL_PER_MINUTE,
+      globalPerDay: v.RATE_LIMIT_GLOBAL_PER_DAY,
     },
     embedding: {
       model: v.EMBEDDING_MODEL,

@@ -69,6 +69,26 @@ export class TooManyRequestsError extends HttpError {
     });
   }
 }
+/**
+ * The app-wide model budget (`rateLimit.globalPerMinute` / `globalPerDay`) is spent: a 503 (the
+ * service, not the caller, is out of capacity) with `Retry-After` until the window starts over.
+ */
+export class ModelBudgetExhaustedError extends HttpError {
+  constructor(retryAfterSeconds: number) {
+    const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    const about = (n: number, unit: string) => `in about ${n} ${unit}${n === 1 ? "" : "s"}`;
+    const wait = seconds <= 90
+      ? "in a minute"
+      : seconds <= 90 * 60
+      ? about(Math.round(seconds / 60), "minute")
+      : about(Math.round(seconds / 3600), "hour");
+    super(
+      503,
+      `The assistant has reached its usage limit for now. Try again ${wait}.`,
+      { code: "model_budget_exhausted", headers: { "retry-after": String(seconds) } },
+    );
+  }
+}
 export class ServiceUnavailableError extends HttpError {
   constructor(message: string, code = "unavailable") {
     super(503, message, { code });

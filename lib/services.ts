@@ -7,6 +7,7 @@ import { createResponder } from "./agent/mod.ts";
 import { workerProcessor } from "./attachments/processor.ts";
 import { AttachmentService } from "./attachments/service.ts";
 import { AuthService } from "./auth/mod.ts";
+import { VisitorSweeper } from "./auth/visitor_sweep.ts";
 import { ChatKitServer } from "./chatkit/server.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/mod.ts";
@@ -38,6 +39,8 @@ export interface Services {
   attachments: AttachmentService;
   /** The site's knowledge base: retrieval for turns, ingestion endpoint (lib/knowledge). */
   knowledge: KnowledgeService;
+  /** Deletes the threads of visitors whose cookie or embed token can no longer be valid. */
+  visitorSweep: VisitorSweeper;
   /** The app's stop signal and the streaming turns it waits for (lib/shutdown.ts). */
   lifecycle: Shutdown;
 }
@@ -92,7 +95,14 @@ export function createServices(
     allowedOrigins: config.auth.allowedOrigins,
     settings: settings.embed,
   });
+  const visitorSweep = new VisitorSweeper({
+    sql: db.sql,
+    lifetimesSeconds: [settings.auth.visitorSeconds, settings.embed.visitorSeconds],
+  });
+  // Now (boot) and then hourly: one cheap, index-backed statement per batch.
+  visitorSweep.start();
   return Promise.resolve({
+    visitorSweep,
     embed,
     config,
     settings,

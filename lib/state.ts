@@ -20,6 +20,8 @@ export interface State {
   user?: AuthUser;
   /** The session that signed the user in. */
   session?: AuthSession;
+  /** True when the caller came without a visitor cookie (one is minted on this answer). */
+  newVisitor?: boolean;
   /** True when the request came with our cookies and no Bearer token (CSRF checks apply). */
   cookieAuthenticated?: boolean;
   /** Set when an embed on another site makes the request (its verified host page origin). */

@@ -4,8 +4,9 @@
  *    caller on the chat routes, without cookies (lib/embed/middleware.ts); then 1. is skipped.
  * 1. `identity` — resolves the caller (session cookie or Bearer token → user; else a signed
  *    visitor cookie, minted on the first visit) into the typed `ctx.state`: `owner`, `user`,
- *    `session`, and `store`, the caller's own store view (the one door to the data). It also
- *    puts the visitor's new cookie, or a renewed session cookie, on the answer.
+ *    `session`, `newVisitor`, and `store`, the caller's own store view (the one door to the
+ *    data). It also puts the visitor's new or renewed cookie, or a renewed session cookie, on
+ *    the answer.
  * 2. `csrf` — refuses an unsafe request another site sends with our cookies (403), and any
  *    cross-site POST to the sign-in pages (lib/http/csrf.ts).
  * Request id, security headers and CORS come before, at the edge (lib/http/edge.ts).
@@ -31,6 +32,7 @@ async function identity(ctx: FreshContext<State>): Promise<Response> {
   if (caller.user) ctx.state.user = caller.user;
   if (caller.session) ctx.state.session = caller.session;
   if (caller.cookieAuthenticated) ctx.state.cookieAuthenticated = true;
+  if (caller.newVisitorId) ctx.state.newVisitor = true;
 
   let response: Response;
   try {
@@ -48,6 +50,13 @@ async function identity(ctx: FreshContext<State>): Promise<Response> {
       response.headers.append("set-cookie", caller.renewedCookie);
     }
   }
+  if (caller.renewedVisitorCookie) {
+    // Another lifetime for a visitor in use, unless the route signed in or out (it set cookies).
+    const set = setCookies(response);
+    if (!set.some((c) => SESSION_COOKIES.includes(c.name) || VISITOR_COOKIES.includes(c.name))) {
+      response.headers.append("set-cookie", caller.renewedVisitorCookie);
+    }
+  }
   if (caller.newVisitorId && !EMBED_PUBLIC_PATHS.test(ctx.url.pathname)) {
     const set = setCookies(response);
     const establishesSession = set.some((c) => SESSION_COOKIES.includes(c.name) && c.value);
@@ -55,7 +64,7 @@ async function identity(ctx: FreshContext<State>): Promise<Response> {
     if (!establishesSession && !touchesVisitor) {
       response.headers.append(
         "set-cookie",
-        await auth.newVisitorCookie(ctx.req, caller.newVisitorId),
+        await auth.newVisitorCookie(caller.newVisitorId),
       );
     }
   }

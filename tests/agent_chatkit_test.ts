@@ -34,7 +34,14 @@ async function start(
       env,
       settings: {
         // Every request comes from 127.0.0.1: no rate limits here (0 = off).
-        rateLimit: { perMinute: 0, perDay: 0, perAddressPerMinute: 0, perAddressPerDay: 0 },
+        rateLimit: {
+          perMinute: 0,
+          perDay: 0,
+          perAddressPerMinute: 0,
+          perAddressPerDay: 0,
+          newVisitorsPerAddressPerMinute: 0,
+          newVisitorsPerAddressPerDay: 0,
+        },
         agent: {
           maxRetries: 0,
           timeouts: { firstEventMs: 5_000, idleMs: 5_000 },

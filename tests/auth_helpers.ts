@@ -31,7 +31,14 @@ export async function startAuthHarness(
       env: { OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: "test-key", ...options.env },
       settings: {
         agent: { title: { enabled: false } },
-        rateLimit: { perMinute: 0, perDay: 0, perAddressPerMinute: 0, perAddressPerDay: 0 },
+        rateLimit: {
+          perMinute: 0,
+          perDay: 0,
+          perAddressPerMinute: 0,
+          perAddressPerDay: 0,
+          newVisitorsPerAddressPerMinute: 0,
+          newVisitorsPerAddressPerDay: 0,
+        },
         ...options.settings,
       } as TestAppOptions["settings"],
     });

@@ -48,7 +48,14 @@ export async function startHarness(
       env: { OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: "test-key", ...options.env },
       // Every test posts from 127.0.0.1: no rate limits here (0 = off) unless a test sets them.
       settings: {
-        rateLimit: { perMinute: 0, perDay: 0, perAddressPerMinute: 0, perAddressPerDay: 0 },
+        rateLimit: {
+          perMinute: 0,
+          perDay: 0,
+          perAddressPerMinute: 0,
+          perAddressPerDay: 0,
+          newVisitorsPerAddressPerMinute: 0,
+          newVisitorsPerAddressPerDay: 0,
+        },
         ...options.settings,
       } as unknown as Parameters<typeof startTestApp>[0]["settings"],
     });

@@ -266,6 +266,10 @@ dbTest(
         perDay: 0,
         perAddressPerMinute: 0,
         perAddressPerDay: 0,
+        newVisitorsPerAddressPerMinute: 0,
+        newVisitorsPerAddressPerDay: 0,
+        globalPerMinute: 0,
+        globalPerDay: 0,
       });
       const v = new Visitor(h.app);
       const first = await v.stream(createRequest("one"));
@@ -374,6 +378,10 @@ dbTest(
         perDay: 1000,
         perAddressPerMinute: 300,
         perAddressPerDay: 5000,
+        newVisitorsPerAddressPerMinute: 10,
+        newVisitorsPerAddressPerDay: 100,
+        globalPerMinute: 0,
+        globalPerDay: 0,
       });
     } finally {
       await plain.close();

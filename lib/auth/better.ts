@@ -34,6 +34,19 @@ const GUARDED_PATHS = ["/sign-in/*", "/sign-up/*", "/change-password", "/change-
 /** Default lifetime of a sign-in. */
 export const DEFAULT_SESSION_SECONDS = DEFAULT_AUTH_SETTINGS.sessionSeconds;
 
+/**
+ * Whether the app's cookies (better-auth's session cookie and our visitor cookie alike) are
+ * `Secure` and `__Secure-` named: when the app's public URL (`BETTER_AUTH_URL`) is https, or,
+ * without one, in production — better-auth's own rule (its `createCookieGetter`: baseURL's
+ * scheme, else `isProduction`), with our mode standing in for `NODE_ENV`. It does not depend on
+ * the request: behind a TLS proxy the app may see plain http, and a cookie that is Secure only
+ * when a proxy says so could leak over http.
+ */
+export function useSecureCookies(config: Pick<Config, "auth" | "mode">): boolean {
+  const baseUrl = config.auth.baseUrl;
+  return baseUrl ? baseUrl.startsWith("https:") : config.mode === "production";
+}
+
 /** What better-auth needs from the app. */
 export interface BetterAuthInput {
   sql: Sql;
@@ -87,8 +100,7 @@ function options({ sql, secret, config, settings }: BetterAuthInput) {
     telemetry: { enabled: false },
     advanced: {
       ipAddress: { ipAddressHeaders: [CLIENT_ADDRESS_HEADER] },
-      // `__Secure-` cookies when the app's public URL is https (or, without one, in production).
-      useSecureCookies: baseUrl ? baseUrl.startsWith("https:") : config.mode === "production",
+      useSecureCookies: useSecureCookies(config),
     },
     logger: {
       level: "info" as const,

@@ -1,7 +1,7 @@
 /**
  * Who is calling: a better-auth session (Bearer token or session cookie, signature and expiry
- * checked against the database) or else an anonymous visitor (signed cookie, random id).
- * Expired, revoked and forged sessions count as no session at all.
+ * checked against the database) or else an anonymous visitor (signed cookie with a random id and
+ * its issue time). Expired, revoked and forged sessions and visitor cookies count as none.
  * @module
  */
 import type { Sql } from "../db/mod.ts";
@@ -45,6 +45,8 @@ export interface Identity {
   cookieAuthenticated: boolean;
   /** A renewed session cookie for the response (the session was extended; see `resolveIdentity`). */
   renewedCookie?: string;
+  /** A renewed visitor cookie for the response (see {@link VisitorPolicy}). */
+  renewedVisitorCookie?: string;
 }
 
 /** How sessions are kept alive. */
@@ -72,15 +74,36 @@ export function newVisitorId(): string {
     .replace(/=+$/, "");
 }
 
+/**
+ * How the visitor cookie lives. Its signed value carries the time it was issued, so that it
+ * expires on the server too (a copied cookie is not good forever). A cookie in use is renewed
+ * (another full lifetime) once it is older than {@link renewalAgeSeconds}, at most once a day,
+ * and each renewal records the visitor as seen (`visitors.seen_at`): the sweep of unreachable
+ * visitor threads (lib/auth/visitor_sweep.ts) keeps the threads of every visitor whose cookie
+ * may still be valid.
+ */
+export interface VisitorPolicy {
+  /** The cookie's lifetime, in seconds (`auth.visitorSeconds`). */
+  visitorSeconds: number;
+  /** Whether the cookie is `Secure` (and `__Secure-` named). */
+  secure: boolean;
+}
+
+/** A cookie older than this is renewed when used: a day, or half its lifetime if shorter. */
+export function renewalAgeSeconds(visitorSeconds: number): number {
+  return Math.min(24 * 60 * 60, Math.floor(visitorSeconds / 2));
+}
+
 /** The `Set-Cookie` value of a visitor cookie (signed), or of its deletion (`id` null). */
 export async function visitorCookie(
   secret: string,
   id: string | null,
-  options: { secure: boolean; maxAge: number },
+  options: { secure: boolean; maxAge: number; issuedAt?: number },
 ): Promise<string> {
   const name = options.secure ? VISITOR_COOKIES[0] : VISITOR_COOKIES[1];
   if (id === null) return serializeCookie(name, "", { secure: options.secure, maxAge: 0 });
-  return serializeCookie(name, await sign(secret, id), options);
+  const issued = Math.floor((options.issuedAt ?? Date.now()) / 1000);
+  return serializeCookie(name, await sign(secret, `${id}.${issued}`), options);
 }
 
 /** Deletions of the visitor cookie under both names. */
@@ -90,16 +113,80 @@ export function clearVisitorCookies(secure: boolean): string[] {
   );
 }
 
-/** The visitor id of a request's valid visitor cookie, or undefined. */
-export async function readVisitorId(secret: string, req: Request): Promise<string | undefined> {
+/** What a request's visitor cookie says, once its signature is checked. */
+export interface VisitorCookie {
+  id: string;
+  /** When it was issued; absent for a cookie of the first format (before issue times). */
+  issuedAt?: Date;
+}
+
+const VISITOR_VALUE = /^([A-Za-z0-9_-]{22,64})\.(\d{1,12})$/;
+
+/**
+ * The request's visitor cookie when its signature is right: the id and the time it was issued
+ * (its expiry is checked by {@link checkVisitor}).
+ */
+export async function readVisitorCookie(
+  secret: string,
+  req: Request,
+): Promise<VisitorCookie | undefined> {
   const cookies = readCookies(req);
   for (const name of VISITOR_COOKIES) {
     const value = cookies.get(name);
     if (!value) continue;
-    const id = await unsign(secret, value);
-    if (id && VISITOR_ID.test(id)) return id;
+    const signed = await unsign(secret, value);
+    if (!signed) continue;
+    const stamped = signed.match(VISITOR_VALUE);
+    if (stamped) return { id: stamped[1], issuedAt: new Date(Number(stamped[2]) * 1000) };
+    if (VISITOR_ID.test(signed)) return { id: signed };
   }
   return undefined;
+}
+
+/** The visitor id of a request's signed visitor cookie that has not expired by its issue time. */
+export async function readVisitorId(
+  secret: string,
+  req: Request,
+  visitorSeconds = DEFAULT_VISITOR_SECONDS,
+): Promise<string | undefined> {
+  const cookie = await readVisitorCookie(secret, req);
+  if (!cookie?.issuedAt) return cookie?.id;
+  return Date.now() - cookie.issuedAt.getTime() < visitorSeconds * 1000 ? cookie.id : undefined;
+}
+
+/**
+ * The visitor of a request whose cookie still holds, and whether to renew it now. A cookie
+ * past its lifetime is refused (the caller becomes a new visitor). A cookie of the first format
+ * (no issue time) holds only while the visitor was seen within the lifetime (migrations 0006
+ * and 0010 record every visitor who had threads), and is renewed into the current format.
+ */
+export async function checkVisitor(
+  sql: Sql,
+  secret: string,
+  req: Request,
+  policy: VisitorPolicy,
+): Promise<{ id: string; renew: boolean } | undefined> {
+  const cookie = await readVisitorCookie(secret, req);
+  if (!cookie) return undefined;
+  if (!cookie.issuedAt) {
+    const [seen] = await sql`
+      select 1 from visitors
+      where id = ${cookie.id} and seen_at > now() - make_interval(secs => ${policy.visitorSeconds})`;
+    return seen ? { id: cookie.id, renew: true } : undefined;
+  }
+  const age = Date.now() - cookie.issuedAt.getTime();
+  if (age >= policy.visitorSeconds * 1000) return undefined;
+  return { id: cookie.id, renew: age > renewalAgeSeconds(policy.visitorSeconds) * 1000 };
+}
+
+/**
+ * Records that a visitor was seen now (a renewed cookie, or an embed's new or renewed visitor
+ * token): its threads stay while any credential issued until now may hold.
+ */
+export async function recordVisitor(sql: Sql, id: string): Promise<void> {
+  await sql`
+    insert into visitors (id, seen_at) values (${id}, now())
+    on conflict (id) do update set seen_at = now()`;
 }
 
 interface SessionRow {
@@ -164,6 +251,7 @@ export async function resolveIdentity(
   secret: string,
   req: Request,
   policy?: SessionPolicy,
+  visitors: VisitorPolicy = { visitorSeconds: DEFAULT_VISITOR_SECONDS, secure: false },
 ): Promise<Identity> {
   const cookies = readCookies(req);
   const hasOurCookies = [...SESSION_COOKIES, ...VISITOR_COOKIES].some((n) => cookies.has(n));
@@ -206,9 +294,22 @@ export async function resolveIdentity(
     }
   }
 
-  const visitorId = await readVisitorId(secret, req);
-  if (visitorId) {
-    return { owner: visitorOwner(visitorId), visitorId, cookieAuthenticated: hasOurCookies };
+  const visitor = await checkVisitor(sql, secret, req, visitors);
+  if (visitor) {
+    const identity: Identity = {
+      owner: visitorOwner(visitor.id),
+      visitorId: visitor.id,
+      cookieAuthenticated: hasOurCookies,
+    };
+    if (visitor.renew) {
+      // Seen before the new cookie goes out: the sweep never outruns a cookie it could not see.
+      await recordVisitor(sql, visitor.id);
+      identity.renewedVisitorCookie = await visitorCookie(secret, visitor.id, {
+        secure: visitors.secure,
+        maxAge: visitors.visitorSeconds,
+      });
+    }
+    return identity;
   }
   const minted = newVisitorId();
   return { owner: visitorOwner(minted), newVisitorId: minted, cookieAuthenticated: hasOurCookies };

@@ -15,20 +15,22 @@ import {
   type BetterAuth,
   CLIENT_ADDRESS_HEADER,
   createBetterAuth,
+  useSecureCookies,
 } from "./better.ts";
 import { mutable, setCookies } from "./cookies.ts";
 import {
+  checkVisitor,
   clearVisitorCookies,
   DEFAULT_UPDATE_SECONDS,
   findSession,
   type Identity,
-  readVisitorId,
   resolveIdentity,
   SESSION_COOKIES,
   type SessionPolicy,
   tokenFromSignedValue,
   visitorCookie,
   visitorOwner,
+  type VisitorPolicy,
 } from "./identity.ts";
 
 /** Sign-in providers other than email + password that are configured. */
@@ -53,9 +55,16 @@ export class AuthService {
   readonly trustProxy: boolean;
   readonly socialProviders: SocialProvider[];
   readonly visitorSeconds: number;
+  /**
+   * Whether our cookies are `Secure` (and `__Secure-` named): the same rule as better-auth's
+   * session cookie (`useSecureCookies`), so that both are Secure behind a TLS proxy in production
+   * even when neither `BETTER_AUTH_URL` nor `TRUST_PROXY` is set.
+   */
+  readonly secureCookies: boolean;
   readonly #sql: Database["sql"];
   readonly #secret: string;
   readonly #sessionPolicy: SessionPolicy;
+  readonly #visitorPolicy: VisitorPolicy;
 
   readonly #store: Store;
 
@@ -68,6 +77,8 @@ export class AuthService {
     this.baseUrl = config.auth.baseUrl;
     this.trustProxy = config.auth.trustProxy;
     this.visitorSeconds = settings.auth.visitorSeconds;
+    this.secureCookies = useSecureCookies(config);
+    this.#visitorPolicy = { visitorSeconds: this.visitorSeconds, secure: this.secureCookies };
     this.#sessionPolicy = {
       sessionSeconds: settings.auth.sessionSeconds,
       updateSeconds: DEFAULT_UPDATE_SECONDS,
@@ -85,21 +96,18 @@ export class AuthService {
 
   /** Resolves the caller of a request. */
   resolve(req: Request): Promise<Identity> {
-    return resolveIdentity(this.#sql, this.#secret, req, this.#sessionPolicy);
+    return resolveIdentity(this.#sql, this.#secret, req, this.#sessionPolicy, this.#visitorPolicy);
   }
 
-  /** Whether cookies set for this request should be `Secure` (and `__Secure-` named). */
-  secureCookies(req: Request): boolean {
-    if (this.baseUrl) return this.baseUrl.startsWith("https:");
-    if (new URL(req.url).protocol === "https:") return true;
-    return this.trustProxy &&
-      req.headers.get("x-forwarded-proto")?.split(",")[0].trim() === "https";
+  /** The visitor id of the request's visitor cookie while it holds (not renewed here). */
+  async #visitorOf(req: Request): Promise<string | undefined> {
+    return (await checkVisitor(this.#sql, this.#secret, req, this.#visitorPolicy))?.id;
   }
 
   /** The `Set-Cookie` value that gives a new visitor its cookie. */
-  newVisitorCookie(req: Request, id: string): Promise<string> {
+  newVisitorCookie(id: string): Promise<string> {
     return visitorCookie(this.#secret, id, {
-      secure: this.secureCookies(req),
+      secure: this.secureCookies,
       maxAge: this.visitorSeconds,
     });
   }
@@ -110,7 +118,7 @@ export class AuthService {
    * threads.
    */
   async handleApi({ req, info }: AuthCaller): Promise<Response> {
-    const visitorId = await readVisitorId(this.#secret, req);
+    const visitorId = await this.#visitorOf(req);
     const headers = new Headers(req.headers);
     this.#setAddress(headers, req, info);
     const response = mutable(
@@ -171,7 +179,7 @@ export class AuthService {
    * address.
    */
   async #pageCall({ req, info }: AuthCaller, path: string, body: unknown): Promise<AuthOutcome> {
-    const visitorId = await readVisitorId(this.#secret, req);
+    const visitorId = await this.#visitorOf(req);
     const url = new URL(AUTH_BASE_PATH + path, req.url);
     const headers = new Headers({
       "content-type": "application/json",
@@ -226,7 +234,7 @@ export class AuthService {
     if (!found) return undefined;
     if (visitorId) {
       await this.claim(visitorId, found.user.id);
-      for (const cookie of clearVisitorCookies(this.secureCookies(req))) {
+      for (const cookie of clearVisitorCookies(this.secureCookies)) {
         headers.append("set-cookie", cookie);
       }
     }

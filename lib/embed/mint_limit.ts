@@ -1,11 +1,13 @@
 /**
  * How many visitor tokens one client address may mint: fixed windows per minute and per UTC
- * day, counted in the shared `rate_limits` table (key `embed-mint:<address>`) so that the limit
+ * day, counted in the shared `rate_limits` table (key `embed-mint:<address>`, an IPv6 address
+ * counted as its /64) so that the limit
  * holds across instances. Re-validating a token the embed already has is not counted.
  * @module
  */
 import type { Sql } from "../db/mod.ts";
 import { TooManyRequestsError } from "../errors.ts";
+import { addressKey } from "../http/client_address.ts";
 
 /** Visitor tokens per client address (`0` turns a window off). */
 export interface MintLimits {
@@ -20,7 +22,7 @@ export async function countMint(sql: Sql, address: string, limits: MintLimits): 
   const windows = ([["minute", limits.perMinute], ["day", limits.perDay]] as const)
     .filter(([, limit]) => limit > 0);
   if (windows.length === 0) return;
-  const key = `embed-mint:${address}`;
+  const key = `embed-mint:${addressKey(address)}`;
   const rows = await sql<{ period: "minute" | "day"; count: number; retry: number }[]>`
     insert into rate_limits (key, period, window_start, count)
     select ${key}, period, date_trunc(period, now() at time zone 'utc'), 1

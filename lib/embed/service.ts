@@ -5,7 +5,7 @@
  * @module
  */
 import type { Sql } from "../db/mod.ts";
-import { newVisitorId, visitorOwner } from "../auth/identity.ts";
+import { newVisitorId, recordVisitor, visitorOwner } from "../auth/identity.ts";
 import { countMint } from "./mint_limit.ts";
 import type { EmbedSettings } from "./settings.ts";
 import type { EmbedUser, StartRequest, StartResponse } from "./protocol.ts";
@@ -82,12 +82,16 @@ export class EmbedService {
     const renewBelow = (this.settings.visitorSeconds - RENEWAL_AGE_SECONDS) * 1000;
     if (claims && claims.expiresAt.getTime() - Date.now() < renewBelow) {
       // In use: another full lifetime, as the visitor cookie gets (same visitor, same threads).
+      // Seen before the token goes out, as the visitor cookie's renewal is: the sweep of
+      // unreachable visitor threads keeps this visitor's threads while the token may hold.
+      await recordVisitor(this.#sql, claims.visitorId);
       visitorToken = await this.signVisitor(claims.visitorId, origin);
       claims = (await verifyVisitorToken(this.#secret, visitorToken, origin))!;
     }
     if (!claims) {
       if (address) await countMint(this.#sql, address, this.settings.mintLimits);
       const visitorId = newVisitorId();
+      await recordVisitor(this.#sql, visitorId);
       visitorToken = await this.signVisitor(visitorId, origin);
       claims = (await verifyVisitorToken(this.#secret, visitorToken, origin))!;
     }

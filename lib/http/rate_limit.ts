@@ -1,12 +1,18 @@
 /**
  * The HTTP edge: fixed-window limits on model turns (requests the ChatKit request table marks
- * `startsTurn`), counted in Postgres (`rate_limits`) so that they hold across instances. One statement counts the request in every window it belongs to (per owner
- * and per client address, per minute and per UTC day) and returns the new counts.
+ * `startsTurn`) and uploads, counted in Postgres (`rate_limits`) so that they hold across
+ * instances. One statement counts the request in every window of its caller (per owner, per
+ * client network, and per network for visitors without a cookie yet; per minute and per UTC day)
+ * and returns the new counts; when the caller is within its limits, a second one counts it
+ * against the app-wide model budget (only when one is set).
  * @module
  */
 import type { Sql } from "../db/mod.ts";
-import { TooManyRequestsError } from "../errors.ts";
+import { ModelBudgetExhaustedError, TooManyRequestsError } from "../errors.ts";
 import { log } from "../log.ts";
+import type { FreshContext } from "../fresh/types.ts";
+import type { State } from "../state.ts";
+import { addressKey, clientAddress } from "./client_address.ts";
 
 /** Limits on model turns (`rateLimit` in `fresh.config.ts`) (`0` turns one off). */
 export interface RateLimitSettings {
@@ -14,10 +20,22 @@ export interface RateLimitSettings {
   perMinute: number;
   /** Per signed-in user or anonymous visitor, per UTC day. */
   perDay: number;
-  /** Per client address, per minute. */
+  /** Per client address (an IPv6 address counts as its /64), per minute. */
   perAddressPerMinute: number;
   /** Per client address, per UTC day. */
   perAddressPerDay: number;
+  /**
+   * Turns of brand-new visitors (a request without a visitor cookie, which is minted on it), all
+   * together per client address, per minute: without it every cookieless request would be a new
+   * visitor with a full budget of its own.
+   */
+  newVisitorsPerAddressPerMinute: number;
+  /** The same, per UTC day. */
+  newVisitorsPerAddressPerDay: number;
+  /** Model turns of the whole app (every caller together), per minute (`0`: no budget). */
+  globalPerMinute: number;
+  /** The same, per UTC day. */
+  globalPerDay: number;
 }
 
 /** Defaults used for keys that `fresh.config.ts` leaves out. */
@@ -26,6 +44,10 @@ export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
   perDay: 1000,
   perAddressPerMinute: 300,
   perAddressPerDay: 5000,
+  newVisitorsPerAddressPerMinute: 10,
+  newVisitorsPerAddressPerDay: 100,
+  globalPerMinute: 0,
+  globalPerDay: 0,
 };
 
 /** The effective limits: defaults, then `fresh.config.ts`, then environment overrides. */
@@ -49,6 +71,29 @@ interface Window {
   limit: number;
 }
 
+/** Who is asking for a turn. */
+export interface Caller {
+  /** The owner id (user or visitor). */
+  owner: string;
+  /** The client's address, when known. */
+  address?: string;
+  /** True when the visitor's cookie is minted by this very request (it came without one). */
+  newVisitor?: boolean;
+}
+
+/** The caller of a request, as `routes/_middleware.ts` resolved it. */
+export function callerOf(ctx: FreshContext<State>): Caller {
+  const { trustProxy } = ctx.state.services.config.auth;
+  return {
+    owner: ctx.state.owner,
+    address: clientAddress(ctx.req, ctx.info, trustProxy),
+    newVisitor: ctx.state.newVisitor === true,
+  };
+}
+
+/** The key of the app-wide model budget in `rate_limits`. */
+export const GLOBAL_KEY = "global";
+
 const CLEANUP_EVERY_MS = 60 * 60 * 1000;
 
 /** Counts model turns and refuses those over a limit. */
@@ -63,22 +108,56 @@ export class RateLimiter {
   }
 
   /**
-   * Counts one new message of `owner` from `address` (when known); throws a 429 with
-   * `Retry-After` (seconds until the window that is full starts over) when over a limit.
+   * Counts one new turn (or upload) of a caller; throws a 429 with `Retry-After` (seconds until
+   * the window that is full starts over) when the caller is over a limit, and a 503 with
+   * `Retry-After` when the app's model budget is spent (uploads, `modelTurn: false`, leave the
+   * budget alone).
    */
-  async hit(owner: string, address: string | undefined): Promise<void> {
+  async hit(caller: Caller, options: { modelTurn?: boolean } = {}): Promise<void> {
+    const l = this.limits;
     const windows: Window[] = [
-      { key: `owner:${owner}`, period: "minute", limit: this.limits.perMinute },
-      { key: `owner:${owner}`, period: "day", limit: this.limits.perDay },
+      { key: `owner:${caller.owner}`, period: "minute", limit: l.perMinute },
+      { key: `owner:${caller.owner}`, period: "day", limit: l.perDay },
     ];
-    if (address) {
+    const network = caller.address ? addressKey(caller.address) : undefined;
+    if (network) {
       windows.push(
-        { key: `addr:${address}`, period: "minute", limit: this.limits.perAddressPerMinute },
-        { key: `addr:${address}`, period: "day", limit: this.limits.perAddressPerDay },
+        { key: `addr:${network}`, period: "minute", limit: l.perAddressPerMinute },
+        { key: `addr:${network}`, period: "day", limit: l.perAddressPerDay },
+      );
+      if (caller.newVisitor) {
+        windows.push(
+          { key: `new:${network}`, period: "minute", limit: l.newVisitorsPerAddressPerMinute },
+          { key: `new:${network}`, period: "day", limit: l.newVisitorsPerAddressPerDay },
+        );
+      }
+    }
+    const over = await this.#count(windows);
+    if (over > 0) {
+      throw new TooManyRequestsError(
+        over,
+        caller.newVisitor && network
+          ? "Too many messages from new visitors on this network: allow cookies, or wait a moment"
+          : "Too many messages: wait a moment before sending another",
       );
     }
+    if (options.modelTurn === false) return;
+    // Only turns the caller's own limits let through count against everyone's budget, so that
+    // one caller hammering past its limit cannot spend it for all.
+    const spent = await this.#count([
+      { key: GLOBAL_KEY, period: "minute", limit: l.globalPerMinute },
+      { key: GLOBAL_KEY, period: "day", limit: l.globalPerDay },
+    ]);
+    if (spent > 0) throw new ModelBudgetExhaustedError(spent);
+  }
+
+  /**
+   * Counts one hit in each window whose limit is on; returns the seconds until the last full
+   * window starts over (0 when none is over its limit).
+   */
+  async #count(windows: Window[]): Promise<number> {
     const active = windows.filter((w) => w.limit > 0);
-    if (active.length === 0) return;
+    if (active.length === 0) return 0;
     const rows = await this.#sql<{ key: string; period: Period; count: number; retry: number }[]>`
       with input (key, period) as (
         select * from unnest(${active.map((w) => w.key)}::text[], ${
@@ -97,12 +176,7 @@ export class RateLimiter {
       const window = active.find((w) => w.key === row.key && w.period === row.period);
       if (window && row.count > window.limit) retryAfter = Math.max(retryAfter, row.retry);
     }
-    if (retryAfter > 0) {
-      throw new TooManyRequestsError(
-        retryAfter,
-        "Too many messages: wait a moment before sending another",
-      );
-    }
+    return retryAfter;
   }
 
   /** Drops windows that ended more than a day ago (at most once an hour per instance). */

@@ -1,6 +1,6 @@
 import { signPreviews } from "../../../lib/attachments/present.ts";
 import { chatKitContext, chatKitJson } from "../../../lib/http/chatkit.ts";
-import { clientAddress } from "../../../lib/http/client_address.ts";
+import { callerOf } from "../../../lib/http/rate_limit.ts";
 import { readUpload } from "../../../lib/http/upload.ts";
 import { define } from "../../../lib/state.ts";
 import type { FreshContext } from "../../../lib/fresh/types.ts";
@@ -13,9 +13,9 @@ import type { State } from "../../../lib/state.ts";
  * message uses it, 413/415/429 (size, type or a MIME lie, quota, rate) with nothing stored.
  */
 async function upload(ctx: FreshContext<State>): Promise<Response> {
-  const { attachments, limiter, config } = ctx.state.services;
+  const { attachments, limiter } = ctx.state.services;
   // Uploads count against the per-owner and per-address limits like messages do.
-  await limiter.hit(ctx.state.owner, clientAddress(ctx.req, ctx.info, config.auth.trustProxy));
+  await limiter.hit(callerOf(ctx), { modelTurn: false });
   const file = await readUpload(ctx.req, attachments.limits.maxAttachmentBytes);
   const { owner, origin } = chatKitContext(ctx);
   const attachment = await attachments.upload(owner, ctx.params.id, file.bytes, origin);

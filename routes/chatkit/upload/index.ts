@@ -1,6 +1,6 @@
 import { signPreviews } from "../../../lib/attachments/present.ts";
 import { chatKitContext, chatKitJson } from "../../../lib/http/chatkit.ts";
-import { clientAddress } from "../../../lib/http/client_address.ts";
+import { callerOf } from "../../../lib/http/rate_limit.ts";
 import { readUpload } from "../../../lib/http/upload.ts";
 import { define } from "../../../lib/state.ts";
 
@@ -13,8 +13,8 @@ import { define } from "../../../lib/state.ts";
  */
 export const handler = define.handlers({
   async POST(ctx) {
-    const { attachments, limiter, config } = ctx.state.services;
-    await limiter.hit(ctx.state.owner, clientAddress(ctx.req, ctx.info, config.auth.trustProxy));
+    const { attachments, limiter } = ctx.state.services;
+    await limiter.hit(callerOf(ctx), { modelTurn: false });
     const file = await readUpload(ctx.req, attachments.limits.maxAttachmentBytes, {
       requireMultipart: true,
     });
