@@ -1,7 +1,8 @@
 /**
  * `main.ts` on a plain host behind a reverse proxy that terminates TLS (as nginx or Caddy
  * would): with TRUST_PROXY the public https origin passes the CSRF check and the client address
- * is the proxy's last `X-Forwarded-For` entry; event streams tell the proxy not to buffer them.
+ * is the proxy's last `X-Forwarded-For` entry; event streams tell the proxy not to buffer them;
+ * cookies are Secure even when the app is not told about the proxy.
  */
 import { equal, ok } from "node:assert/strict";
 import type { TestApp } from "./support/app.ts";
@@ -89,9 +90,13 @@ Deno.test({
     try {
       proxy = startProxy(await plain.listening);
       const browser = new Visitor({ url: proxy.url } as TestApp, { origin: PUBLIC });
-      await browser.post(createRequest("first, without a cookie yet")).then((r) =>
-        r.body?.cancel()
-      );
+      const first = await browser.post(createRequest("first, without a cookie yet"));
+      await first.body?.cancel();
+      // Production behind TLS without BETTER_AUTH_URL or TRUST_PROXY: the visitor cookie is
+      // still Secure, by the rule better-auth's session cookie follows (issue 14, item 14).
+      const visitorCookie = first.headers.getSetCookie().find((c) => c.includes("chatkit.visitor"));
+      ok(visitorCookie?.startsWith("__Secure-chatkit.visitor="), visitorCookie);
+      ok(/; Secure(;|$)/.test(visitorCookie), visitorCookie);
       const refused = await browser.post(createRequest("with the cookie"));
       equal(refused.status, 403, await refused.clone().text());
       await refused.body?.cancel();

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { newVisitorId } from "./identity.ts";
+import { newVisitorId, renewalAgeSeconds } from "./identity.ts";
+import { useSecureCookies } from "./better.ts";
 import { safeNext, validateSignUp } from "../../components/auth/form.ts";
 import { sign, unsign } from "./signing.ts";
 import { checkCsrf } from "../http/csrf.ts";
@@ -77,4 +78,19 @@ Deno.test("contentSecurityPolicy - the ChatKit CDN only when given", () => {
   const off = contentSecurityPolicy({ chatkitOrigins: [], frameAncestors: [], formTargets: [] });
   assert.doesNotMatch(off, /openai/);
   assert.match(off, /frame-ancestors 'self'$/);
+});
+
+Deno.test("useSecureCookies - better-auth's rule: the public URL's scheme, else production", () => {
+  const of = (baseUrl: string | undefined, mode: "development" | "production") =>
+    useSecureCookies({ mode, auth: { baseUrl } as Parameters<typeof useSecureCookies>[0]["auth"] });
+  assert.equal(of("https://chat.example.com", "development"), true);
+  assert.equal(of("http://localhost:8000", "production"), false);
+  // Behind a TLS proxy nothing tells the app: production alone makes cookies Secure.
+  assert.equal(of(undefined, "production"), true);
+  assert.equal(of(undefined, "development"), false);
+});
+
+Deno.test("renewalAgeSeconds - a day, or half the lifetime when that is shorter", () => {
+  assert.equal(renewalAgeSeconds(30 * 24 * 60 * 60), 24 * 60 * 60);
+  assert.equal(renewalAgeSeconds(3600), 1800);
 });
