@@ -192,6 +192,10 @@ export default defineConfig({
     },
     history: { enabled: true, showRename: true, showDelete: true },
     threadItemActions: { feedback: true, retry: true },
+    // Sites whose images answers may show ("images.example.com"; subdomains included). Other
+    // images in answers become links, never fetched: an injected prompt could otherwise leak
+    // data in an image URL. The CSP's img-src allows only this site and these.
+    allowedImageDomains: [],
   },
   server: {
     // App workers of `deno task start` on one port: "auto" is one per core, or a number.

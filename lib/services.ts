@@ -86,6 +86,7 @@ export function createServices(
     },
     responder,
     lifecycle,
+    allowedImageDomains: settings.chatkit.allowedImageDomains,
   });
   const auth = new AuthService(config, settings, db, store);
   const limiter = new RateLimiter(db.sql, settings.rateLimit);

@@ -124,7 +124,13 @@ export function BuiltInChat(props: BuiltInChatProps) {
                   onPrompt={chat.send}
                 />
               )
-              : <MessageList chat={chat} actions={settings.threadItemActions} />}
+              : (
+                <MessageList
+                  chat={chat}
+                  actions={settings.threadItemActions}
+                  imageDomains={settings.allowedImageDomains}
+                />
+              )}
             <Composer
               placeholder={settings.composer.placeholder}
               streaming={chat.streaming}

@@ -19,12 +19,23 @@ export interface MessageProps {
   idle: boolean;
   feedback?: FeedbackKind;
   actions: { feedback: boolean; retry: boolean };
+  /** Hosts whose images answers may show; other images are links (see `markdown.ts`). */
+  imageDomains?: readonly string[];
   onFeedback(kind: FeedbackKind): void;
   onRetry(): void;
 }
 
-function Markdown({ text, cites }: { text: string; cites?: Citations }) {
-  const html = useMemo(() => renderMarkdown(text, { citations: cites }), [text, cites]);
+function Markdown(
+  { text, cites, imageDomains }: {
+    text: string;
+    cites?: Citations;
+    imageDomains?: readonly string[];
+  },
+) {
+  const html = useMemo(
+    () => renderMarkdown(text, { citations: cites, imageDomains }),
+    [text, cites, imageDomains],
+  );
   // The HTML is produced by marked from escaped source and sanitised by DOMPurify.
   return <div class="ck-markdown" dangerouslySetInnerHTML={{ __html: html }} />;
 }
@@ -88,7 +99,13 @@ export function Message(props: MessageProps) {
         >
           <div class="ck-assistant-body">
             {text
-              ? <Markdown text={text} cites={cites?.markers.length ? cites : undefined} />
+              ? (
+                <Markdown
+                  text={text}
+                  cites={cites?.markers.length ? cites : undefined}
+                  imageDomains={props.imageDomains}
+                />
+              )
               : null}
             {props.streaming && !text
               ? (

@@ -13,9 +13,11 @@ import type { ConversationApi } from "./useConversation.ts";
 export interface MessageListProps {
   chat: ConversationApi;
   actions: { feedback: boolean; retry: boolean };
+  /** Hosts whose images answers may show (`chatkit.allowedImageDomains`). */
+  imageDomains?: readonly string[];
 }
 
-export function MessageList({ chat, actions }: MessageListProps) {
+export function MessageList({ chat, actions, imageDomains }: MessageListProps) {
   const { conversation, streaming, streamingItemId } = chat;
   const scroller = useRef<HTMLDivElement>(null);
   const pinned = useRef(true);
@@ -68,6 +70,7 @@ export function MessageList({ chat, actions }: MessageListProps) {
             idle={!streaming}
             feedback={chat.feedback[item.id]}
             actions={actions}
+            imageDomains={imageDomains}
             onFeedback={(kind) => chat.sendFeedback(item.id, kind)}
             onRetry={() => chat.retry(item.id)}
           />

@@ -31,7 +31,10 @@ export function escapeHtml(text: string): string {
 
 /** Where images may come from, besides the page's own origin. */
 export interface MarkdownOptions {
-  /** Host names whose images are shown (`example.com` also allows `img.example.com`). */
+  /**
+   * Host names whose images are shown (`example.com` also allows `img.example.com`), on their
+   * default port unless written `host:port` — what the CSP's `img-src` lets through too.
+   */
   imageDomains?: readonly string[];
   /** Footnote markers to draw at their places in the text (the Sources list is drawn apart). */
   citations?: Citations;
@@ -55,9 +58,11 @@ export function imageAllowed(
   if (url.protocol === "data:") return /^data:image\/(png|gif|jpeg|webp);/i.test(src);
   if (base && url.origin === new URL(base).origin) return true;
   if (url.protocol !== "https:" && url.protocol !== "http:") return false;
-  const host = url.hostname.toLowerCase();
   return domains.some((d) => {
     const domain = d.toLowerCase().replace(/^\*?\./, "");
+    // "host:port" names one port; a bare host its default ports (as a CSP source does).
+    const host = domain.includes(":") ? url.host.toLowerCase() : url.hostname.toLowerCase();
+    if (!domain.includes(":") && url.port !== "") return false;
     return host === domain || host.endsWith(`.${domain}`);
   });
 }

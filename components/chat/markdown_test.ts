@@ -18,6 +18,11 @@ Deno.test("imageAllowed - the page's origin and allowed domains only", () => {
     ["javascript:alert(1)", ["example.com"], false],
     ["data:image/png;base64,iVBORw0KGgo=", [], true],
     ["data:text/html;base64,PHA+", [], false],
+    // Ports: a bare host is its default port only (as in the CSP); `host:port` names one.
+    ["https://img.example.com:8443/a.png", ["example.com"], false],
+    ["http://localhost:9000/a.png", ["localhost:9000"], true],
+    ["http://localhost:9001/a.png", ["localhost:9000"], false],
+    ["http://img.localhost:9000/a.png", ["*.localhost:9000"], true],
   ];
   for (const [src, domains, expected] of cases) {
     equal(imageAllowed(src, domains, PAGE), expected, `${src} with ${domains}`);

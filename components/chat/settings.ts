@@ -61,6 +61,14 @@ export interface ChatKitSettings {
   };
   history: { enabled: boolean; showRename: boolean; showDelete: boolean };
   threadItemActions: { feedback: boolean; retry: boolean };
+  /**
+   * Host names whose images answers may show (`example.com` also allows its subdomains;
+   * `host:port` for a server off the default port), the
+   * protocol's `allowed_image_domains`. Any other image in an answer is shown as a link and
+   * never fetched (an injected prompt could leak data through an image URL), and the CSP's
+   * `img-src` allows only the app's origin and these.
+   */
+  allowedImageDomains: string[];
   /** Markdown shown under the composer. */
   disclaimer?: string;
 }
@@ -91,13 +99,40 @@ export const DEFAULT_CHATKIT_SETTINGS: ChatKitSettings = {
   composer: { placeholder: "Message the assistant…", attachments: { enabled: false, maxCount: 5 } },
   history: { enabled: true, showRename: true, showDelete: true },
   threadItemActions: { feedback: true, retry: true },
+  allowedImageDomains: [],
 };
+
+/**
+ * A host name (`images.example.com`), optionally written `*.example.com` or `.example.com`, and
+ * with a port (`localhost:9000`) for a server that is not on the default one.
+ */
+const HOST_NAME =
+  /^(\*?\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(:\d{1,5})?$/i;
+
+/** A bad `chatkit` setting (start-up stops with this message). */
+export class ChatKitSettingsError extends Error {
+  constructor(message: string) {
+    super(`fresh.config.ts → chatkit: ${message}`);
+    this.name = "ChatKitSettingsError";
+  }
+}
 
 /** Fills unset values with the defaults. */
 export function resolveChatKitSettings(input: ChatKitSettingsInput = {}): ChatKitSettings {
   const { ui, ...rest } = input;
   const settings = merge(DEFAULT_CHATKIT_SETTINGS, rest) as ChatKitSettings;
   if (ui === false) settings.builtInClient = "always";
+  if (!Array.isArray(settings.allowedImageDomains)) {
+    throw new ChatKitSettingsError("allowedImageDomains must be a list of host names");
+  }
+  for (const domain of settings.allowedImageDomains) {
+    if (typeof domain !== "string" || !HOST_NAME.test(domain)) {
+      throw new ChatKitSettingsError(
+        `allowedImageDomains: ${JSON.stringify(domain)} is not a host name ` +
+          `(write "images.example.com", without a scheme or path)`,
+      );
+    }
+  }
   return settings;
 }
 

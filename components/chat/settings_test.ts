@@ -1,4 +1,4 @@
-import { deepEqual, equal } from "node:assert/strict";
+import assert, { deepEqual, equal } from "node:assert/strict";
 import { ThreadMemory, threadStorageKey } from "./client/memory.ts";
 import { buildChatKitOptions } from "./client/options.ts";
 import { DEFAULT_CHATKIT_SETTINGS, resolveChatKitSettings } from "./settings.ts";
@@ -74,4 +74,24 @@ Deno.test("memory - one key per identity; storage failures are ignored", () => {
   const c = new ThreadMemory("x", broken);
   c.set("thr_c");
   equal(c.get(), undefined);
+});
+
+Deno.test("settings - allowedImageDomains must be host names, or start-up stops saying so", () => {
+  const ok = resolveChatKitSettings({
+    allowedImageDomains: ["images.example.com", "*.cdn.example.net", "localhost:9000"],
+  });
+  assert.deepEqual(ok.allowedImageDomains, [
+    "images.example.com",
+    "*.cdn.example.net",
+    "localhost:9000",
+  ]);
+  for (const bad of ["https://images.example.com", "example.com/pics", "*", "a b.com", ""]) {
+    assert.throws(
+      () => resolveChatKitSettings({ allowedImageDomains: [bad] }),
+      (error: Error) =>
+        error.message.startsWith("fresh.config.ts → chatkit: allowedImageDomains: ") &&
+        error.message.includes(JSON.stringify(bad)),
+      bad,
+    );
+  }
 });

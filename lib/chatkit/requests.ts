@@ -22,6 +22,8 @@ export interface ServerParts {
   readonly responder?: Responder;
   readonly handlers: ChatKitHandlers;
   readonly limits: ChatKitLimits;
+  /** Hosts whose images the client may show; new threads carry them (`allowed_image_domains`). */
+  readonly allowedImageDomains?: readonly string[];
 }
 
 /** What a handler runs with: the caller's own store, the request context and the server. */

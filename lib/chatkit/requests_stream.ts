@@ -44,6 +44,11 @@ export async function createThread(
       status: { type: "active" },
       metadata: {},
     };
+    // The protocol's way to tell a client (ChatKit's web component too) which image hosts it
+    // may load; the built-in client takes them from its settings as well.
+    if (server.allowedImageDomains?.length) {
+      thread.allowed_image_domains = [...server.allowedImageDomains];
+    }
     const userItem = buildUserMessage(thread.id, input, attachments, scope.ctx.page);
     const prepared = prepare(scope, thread, userItem, signal);
     scope.turn?.adopt(thread.id);

@@ -32,6 +32,8 @@ export interface ChatKitServerOptions {
   limits?: ChatKitLimits;
   /** The app's stop signal; streams end (saving what they have) when it aborts. */
   lifecycle?: StreamLifecycle;
+  /** `chatkit.allowedImageDomains`: sent with new threads as `allowed_image_domains`. */
+  allowedImageDomains?: readonly string[];
 }
 
 /** The answer to a request: a JSON value, or the events of a stream. */
@@ -50,9 +52,11 @@ export class ChatKitServer implements ServerParts {
   responder?: Responder;
   handlers: ChatKitHandlers;
   readonly lifecycle?: StreamLifecycle;
+  readonly allowedImageDomains?: readonly string[];
 
   constructor(options: ChatKitServerOptions) {
     this.lifecycle = options.lifecycle;
+    this.allowedImageDomains = options.allowedImageDomains;
     this.responder = options.responder;
     this.handlers = options.handlers ?? {};
     this.limits = options.limits ?? DEFAULT_LIMITS;

@@ -22,7 +22,10 @@ export function edgeMiddleware(config: Config, settings: Settings): MiddlewareHa
   ];
 }
 
-/** What the app's CSP allows: the ChatKit CDN when the UI uses it, partners, OAuth forms. */
+/**
+ * What the app's CSP allows: the ChatKit CDN when the UI uses it, partners, OAuth forms, images
+ * from the allowed image domains.
+ */
 export function cspOptions(config: Config, settings: Settings): CspOptions {
   return {
     chatkitOrigins: chatkitOrigins(settings),
@@ -31,6 +34,7 @@ export function cspOptions(config: Config, settings: Settings): CspOptions {
       ...(config.auth.github ? ["https://github.com"] : []),
       ...(config.auth.google ? ["https://accounts.google.com"] : []),
     ],
+    imageDomains: settings.chatkit.allowedImageDomains,
   };
 }
 

@@ -23,6 +23,25 @@ export interface CspOptions {
   frameAncestors: string[];
   /** Where sign-in forms may send the browser (OAuth providers). */
   formTargets: string[];
+  /** `chatkit.allowedImageDomains`: hosts (and their subdomains) images may come from. */
+  imageDomains?: string[];
+}
+
+/**
+ * `img-src`: the app's own origin, `data:` (inline images in answers) and `blob:` (the composer's
+ * thumbnails of files being attached), plus the allowed image domains with their subdomains.
+ * Never `https:` at large: an image URL is a request the page makes without asking, so an
+ * answer an injected prompt wrote could leak data through one (the built-in client also shows
+ * such images as links).
+ */
+export function imageSources(domains: string[] = []): string[] {
+  const hosts = new Set<string>();
+  for (const entry of domains) {
+    const domain = entry.toLowerCase().replace(/^\*?\./, "");
+    hosts.add(domain);
+    hosts.add(`*.${domain}`);
+  }
+  return ["'self'", "data:", "blob:", ...hosts];
 }
 
 /** The CSP directives, in the order they are written. */
@@ -32,7 +51,7 @@ export function cspDirectives(options: CspOptions): Record<string, string[]> {
     defaultSrc: ["'self'"],
     scriptSrc: ["'self'", ...cdn],
     styleSrc: ["'self'", "'unsafe-inline'"],
-    imgSrc: ["'self'", "data:", "blob:", "https:"],
+    imgSrc: imageSources(options.imageDomains),
     fontSrc: ["'self'", "data:"],
     connectSrc: ["'self'", ...cdn],
     frameSrc: ["'self'", ...cdn],
