@@ -95,7 +95,8 @@ Deno.test({
       // Production behind TLS without BETTER_AUTH_URL or TRUST_PROXY: the visitor cookie is
       // still Secure, by the rule better-auth's session cookie follows (issue 14, item 14).
       const visitorCookie = first.headers.getSetCookie().find((c) => c.includes("chatkit.visitor"));
-      ok(visitorCookie?.startsWith("__Secure-chatkit.visitor="), visitorCookie);
+      ok(visitorCookie, "a visitor cookie");
+      ok(visitorCookie.startsWith("__Secure-chatkit.visitor="), visitorCookie);
       ok(/; Secure(;|$)/.test(visitorCookie), visitorCookie);
       const refused = await browser.post(createRequest("with the cookie"));
       equal(refused.status, 403, await refused.clone().text());

@@ -126,7 +126,7 @@ export class AuthService {
     );
     withRetryAfter(response.headers);
     const out = await withoutTokens(response);
-    await this.#afterAuth(req, out.headers, visitorId);
+    await this.#afterAuth(out.headers, visitorId);
     return out;
   }
 
@@ -212,7 +212,7 @@ export class AuthService {
     }
     const out = new Headers();
     for (const cookie of response.headers.getSetCookie()) out.append("set-cookie", cookie);
-    const userId = await this.#afterAuth(req, out, visitorId);
+    const userId = await this.#afterAuth(out, visitorId);
     return { ok: true, headers: out, userId, redirectUrl: parsed.url };
   }
 
@@ -221,7 +221,6 @@ export class AuthService {
    * clears the visitor cookie. Returns the signed-in user id, if any.
    */
   async #afterAuth(
-    req: Request,
     headers: Headers,
     visitorId: string | undefined,
   ): Promise<string | undefined> {
