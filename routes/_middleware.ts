@@ -50,8 +50,9 @@ async function identity(ctx: FreshContext<State>): Promise<Response> {
       response.headers.append("set-cookie", caller.renewedCookie);
     }
   }
-  if (caller.renewedVisitorCookie) {
-    // Another lifetime for a visitor in use, unless the route signed in or out (it set cookies).
+  if (caller.renewedVisitorCookie && !EMBED_PUBLIC_PATHS.test(ctx.url.pathname)) {
+    // Another lifetime for a visitor in use, unless the route signed in or out (it set cookies);
+    // never on the public embed answers, which caches may share.
     const set = setCookies(response);
     if (!set.some((c) => SESSION_COOKIES.includes(c.name) || VISITOR_COOKIES.includes(c.name))) {
       response.headers.append("set-cookie", caller.renewedVisitorCookie);
