@@ -348,7 +348,9 @@ dbTest("rate limits - per day, per client address, and shared by every instance"
   const a = await startAuthHarness(db, { env });
   const b = await startAuthHarness(db, { env });
   try {
-    const address = `2001:db8::${crypto.getRandomValues(new Uint16Array(1))[0].toString(16)}`;
+    // A network of its own (an IPv6 address counts as its /64).
+    const network = `2001:db8:${crypto.getRandomValues(new Uint16Array(1))[0].toString(16)}`;
+    const address = `${network}::1`;
     const header = { "x-forwarded-for": `198.51.100.7, ${address}` };
     await new Visitor(a.app, header).stream(createRequest("one"));
     await new Visitor(b.app, header).stream(createRequest("two"));
@@ -359,8 +361,8 @@ dbTest("rate limits - per day, per client address, and shared by every instance"
     await fourth.body?.cancel();
     assert.equal(fourth.status, 429, "the other instance counts the same window");
     assert.ok(Number(fourth.headers.get("retry-after")) >= 1);
-    // Another address is not affected.
-    await new Visitor(b.app, { "x-forwarded-for": "2001:db8::ffff:1" }).stream(createRequest("ok"));
+    // Another network is not affected.
+    await new Visitor(b.app, { "x-forwarded-for": `${network}:1::1` }).stream(createRequest("ok"));
   } finally {
     await a.close();
     await b.close();

@@ -133,10 +133,10 @@ export class RateLimiter {
       }
     }
     const over = await this.#count(windows);
-    if (over > 0) {
+    if (over.retryAfter > 0) {
       throw new TooManyRequestsError(
-        over,
-        caller.newVisitor && network
+        over.retryAfter,
+        over.keys.every((key) => key.startsWith("new:"))
           ? "Too many messages from new visitors on this network: allow cookies, or wait a moment"
           : "Too many messages: wait a moment before sending another",
       );
@@ -148,16 +148,16 @@ export class RateLimiter {
       { key: GLOBAL_KEY, period: "minute", limit: l.globalPerMinute },
       { key: GLOBAL_KEY, period: "day", limit: l.globalPerDay },
     ]);
-    if (spent > 0) throw new ModelBudgetExhaustedError(spent);
+    if (spent.retryAfter > 0) throw new ModelBudgetExhaustedError(spent.retryAfter);
   }
 
   /**
-   * Counts one hit in each window whose limit is on; returns the seconds until the last full
-   * window starts over (0 when none is over its limit).
+   * Counts one hit in each window whose limit is on; returns the keys of the windows over their
+   * limit and the seconds until the last of them starts over (0 when none is over).
    */
-  async #count(windows: Window[]): Promise<number> {
+  async #count(windows: Window[]): Promise<{ retryAfter: number; keys: string[] }> {
     const active = windows.filter((w) => w.limit > 0);
-    if (active.length === 0) return 0;
+    if (active.length === 0) return { retryAfter: 0, keys: [] };
     const rows = await this.#sql<{ key: string; period: Period; count: number; retry: number }[]>`
       with input (key, period) as (
         select * from unnest(${active.map((w) => w.key)}::text[], ${
@@ -172,11 +172,15 @@ export class RateLimiter {
           - (now() at time zone 'utc'))))::int as retry`;
     this.#cleanup();
     let retryAfter = 0;
+    const keys: string[] = [];
     for (const row of rows) {
       const window = active.find((w) => w.key === row.key && w.period === row.period);
-      if (window && row.count > window.limit) retryAfter = Math.max(retryAfter, row.retry);
+      if (window && row.count > window.limit) {
+        retryAfter = Math.max(retryAfter, row.retry);
+        keys.push(row.key);
+      }
     }
-    return retryAfter;
+    return { retryAfter, keys };
   }
 
   /** Drops windows that ended more than a day ago (at most once an hour per instance). */
