@@ -100,8 +100,9 @@ export function createServices(
     sql: db.sql,
     lifetimesSeconds: [settings.auth.visitorSeconds, settings.embed.visitorSeconds],
   });
-  // Now (boot) and then hourly: one cheap, index-backed statement per batch.
-  visitorSweep.start();
+  // Now (boot) and then hourly, one cheap, index-backed statement per batch; like the upload
+  // sweep, in the first worker only (it is safe on several instances, but once is enough).
+  if (options.background ?? true) visitorSweep.start();
   return Promise.resolve({
     visitorSweep,
     embed,
