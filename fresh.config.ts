@@ -40,6 +40,10 @@ export default defineConfig({
     uploadsPerHour: 20,
     unattachedUploadHours: 24,
     previewUrlSeconds: 3600,
+    // How long the user's message and the finished reply are retried while the database cannot
+    // be reached (a restart, a failover, a hosted database waking up) before the user gets an
+    // error. The reply stays on screen meanwhile; raise it if your database fails over slower.
+    saveRetrySeconds: 20,
   },
   agent: {
     // The assistant's name and system prompt. Which provider and model answer comes from the

@@ -22,9 +22,16 @@ import { EMBED_PUBLIC_PATHS, embedIdentity } from "../lib/embed/middleware.ts";
 /** Paths whose unsafe requests are checked even without cookies (sign-in CSRF). */
 const AUTH_PATHS = /^\/(auth|api\/auth)(\/|$)/;
 
+/**
+ * The operator's URLs: the same answer for anyone, from nothing of the caller's. They skip
+ * identity, so that they answer while the database is away (a scraper's `Authorization: Bearer`
+ * would otherwise be looked up as a session, and fail).
+ */
+const OPERATOR_PATHS = /^\/(health|metrics)$/;
+
 /** Resolves the caller into `ctx.state`, then runs the rest and sets the caller's cookies. */
 async function identity(ctx: FreshContext<State>): Promise<Response> {
-  if (ctx.state.embed) return await ctx.next();
+  if (ctx.state.embed || OPERATOR_PATHS.test(ctx.url.pathname)) return await ctx.next();
   const { auth, store } = ctx.state.services;
   const caller = await auth.resolve(ctx.req);
   ctx.state.owner = caller.owner;

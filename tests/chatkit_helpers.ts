@@ -38,6 +38,8 @@ export async function startHarness(
   options: {
     settings?: Parameters<typeof startTestApp>[0]["settings"];
     env?: Record<string, string>;
+    /** The app's own database (`db` then only serves the test's checks). */
+    database?: Parameters<typeof startTestApp>[0]["database"];
   } = {},
 ): Promise<Harness> {
   const fake = await startFakeOpenAI();
@@ -45,6 +47,7 @@ export async function startHarness(
   try {
     app = await startTestApp({
       db,
+      database: options.database,
       env: { OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: "test-key", ...options.env },
       // Every test posts from 127.0.0.1: no rate limits here (0 = off) unless a test sets them.
       settings: {
@@ -226,3 +229,69 @@ export async function tableCounts(db: TestDatabase): Promise<Record<string, numb
 
 /** Waits until `check` passes (for effects that land after the response ended); bounded. */
 export { eventually } from "./support/wait.ts";
+
+/** A stream read as it arrives. */
+export interface Live {
+  events: ThreadStreamEvent[];
+  /** Reads until an event satisfies `check` (bounded). */
+  until(check: (e: ThreadStreamEvent) => boolean, what: string): Promise<ThreadStreamEvent>;
+  /** Reads to the end (bounded). */
+  rest(): Promise<ThreadStreamEvent[]>;
+  /** The client goes away. */
+  cancel(): Promise<void>;
+}
+
+/** POSTs a streaming request and reads its events as they arrive (`until`, `rest`). */
+export async function openLive(h: Harness, body: unknown): Promise<Live> {
+  const res = await h.post(body);
+  if (res.status !== 200) throw new Error(`stream status ${res.status}: ${await res.text()}`);
+  const reader = res.body!.getReader();
+  const events: ThreadStreamEvent[] = [];
+  let buffer = new Uint8Array();
+  let ended = false;
+  const readFrame = async () => {
+    const part = await reader.read();
+    if (part.done) {
+      ended = true;
+      return;
+    }
+    const joined = new Uint8Array(buffer.length + part.value.length);
+    joined.set(buffer);
+    joined.set(part.value, buffer.length);
+    const text = new TextDecoder().decode(joined);
+    const cut = text.lastIndexOf("\n\n");
+    if (cut < 0) {
+      buffer = joined;
+      return;
+    }
+    events.push(...parseSse(new TextEncoder().encode(text.slice(0, cut + 2))));
+    buffer = new TextEncoder().encode(text.slice(cut + 2));
+  };
+  return {
+    events,
+    async until(check, what) {
+      return await within(
+        (async () => {
+          for (let seen = 0;; seen++) {
+            while (seen >= events.length) {
+              if (ended) throw new Error(`the stream ended before ${what}`);
+              await readFrame();
+            }
+            if (check(events[seen])) return events[seen];
+          }
+        })(),
+        what,
+      );
+    },
+    async rest() {
+      await within(
+        (async () => {
+          while (!ended) await readFrame();
+        })(),
+        "the stream ended",
+      );
+      return events;
+    },
+    cancel: () => reader.cancel(),
+  };
+}

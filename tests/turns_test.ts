@@ -11,77 +11,13 @@ import {
   createRequest,
   doneItem,
   type Harness,
+  openLive,
   parseSse,
   startHarness,
 } from "./chatkit_helpers.ts";
 import { dbTest } from "./support/db.ts";
 import { requestMessages } from "./support/fake_openai.ts";
 import { eventually, within } from "./support/wait.ts";
-
-/** A stream read as it arrives. */
-interface Live {
-  events: ThreadStreamEvent[];
-  /** Reads until an event satisfies `check` (bounded). */
-  until(check: (e: ThreadStreamEvent) => boolean, what: string): Promise<ThreadStreamEvent>;
-  /** Reads to the end (bounded). */
-  rest(): Promise<ThreadStreamEvent[]>;
-  /** The client goes away. */
-  cancel(): Promise<void>;
-}
-
-async function openLive(h: Harness, body: unknown): Promise<Live> {
-  const res = await h.post(body);
-  if (res.status !== 200) throw new Error(`stream status ${res.status}: ${await res.text()}`);
-  const reader = res.body!.getReader();
-  const events: ThreadStreamEvent[] = [];
-  let buffer = new Uint8Array();
-  let ended = false;
-  const readFrame = async () => {
-    const part = await reader.read();
-    if (part.done) {
-      ended = true;
-      return;
-    }
-    const joined = new Uint8Array(buffer.length + part.value.length);
-    joined.set(buffer);
-    joined.set(part.value, buffer.length);
-    const text = new TextDecoder().decode(joined);
-    const cut = text.lastIndexOf("\n\n");
-    if (cut < 0) {
-      buffer = joined;
-      return;
-    }
-    events.push(...parseSse(new TextEncoder().encode(text.slice(0, cut + 2))));
-    buffer = new TextEncoder().encode(text.slice(cut + 2));
-  };
-  return {
-    events,
-    async until(check, what) {
-      return await within(
-        (async () => {
-          for (let seen = 0;; seen++) {
-            while (seen >= events.length) {
-              if (ended) throw new Error(`the stream ended before ${what}`);
-              await readFrame();
-            }
-            if (check(events[seen])) return events[seen];
-          }
-        })(),
-        what,
-      );
-    },
-    async rest() {
-      await within(
-        (async () => {
-          while (!ended) await readFrame();
-        })(),
-        "the stream ended",
-      );
-      return events;
-    },
-    cancel: () => reader.cancel(),
-  };
-}
 
 const isDelta = (e: ThreadStreamEvent) =>
   e.type === "thread.item.updated" &&

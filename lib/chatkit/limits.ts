@@ -24,6 +24,11 @@ export interface ChatKitLimits {
   unattachedUploadHours: number;
   /** How long a signed image preview URL works, in seconds. */
   previewUrlSeconds: number;
+  /**
+   * How long, in seconds, the writes of a stream (the user's message, the finished reply) are
+   * retried while the database cannot be reached, before the user gets an error instead.
+   */
+  saveRetrySeconds: number;
   /** Attachments one message may carry (set from `chatkit.composer.attachments.maxCount`). */
   maxAttachmentsPerMessage?: number;
 }
@@ -51,4 +56,5 @@ export const DEFAULT_LIMITS: ChatKitLimits = {
   uploadsPerHour: 20,
   unattachedUploadHours: 24,
   previewUrlSeconds: 3600,
+  saveRetrySeconds: 20,
 };

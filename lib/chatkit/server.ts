@@ -16,6 +16,7 @@ import type { Responder } from "./responder.ts";
 import { type ChatKitRequest, type ChatKitRequestType, parseChatKitRequest } from "./schemas.ts";
 import { eventStream, type StreamLifecycle } from "./stream.ts";
 import { TurnMark } from "./turn_mark.ts";
+import { retryingStore } from "../store/retrying.ts";
 import type { ThreadStreamEvent } from "./types.ts";
 
 export type { ChatKitHandlers, RequestContext } from "./context.ts";
@@ -85,8 +86,14 @@ export class ChatKitServer implements ServerParts {
   /** Answers a parsed request in the caller's own store. Throws typed HTTP errors before any event. */
   async handle(req: ChatKitRequest, ctx: RequestContext): Promise<ChatKitResult> {
     const spec = REQUESTS[req.type] as RequestSpec<ChatKitRequestType>;
-    const scope: Scope = { store: ctx.store, ctx, server: this };
-    if (!spec.streaming) return { type: "json", value: await spec.handler(req as never, scope) };
+    if (!spec.streaming) {
+      const scope: Scope = { store: ctx.store, ctx, server: this };
+      return { type: "json", value: await spec.handler(req as never, scope) };
+    }
+    // A stream's writes (the user's message, the finished reply) ride out a short database
+    // outage; the user has the reply on screen meanwhile (store/retrying.ts).
+    const store = retryingStore(ctx.store, this.limits.saveRetrySeconds * 1000);
+    const scope: Scope = { store, ctx, server: this };
     // One turn per thread at a time (turn_mark.ts): the handler's thread load sets the mark.
     const turn = this.startsTurn(req) ? new TurnMark(ctx.store) : undefined;
     scope.turn = turn;

@@ -7,6 +7,7 @@
  * stall the embedded database's single one. A mark whose instance died expires by itself.
  * @module
  */
+import { isTransientDatabaseError, withRetry } from "../db/retry.ts";
 import { NotFoundError, TurnInProgressError } from "../errors.ts";
 import { log } from "../log.ts";
 import type { OwnerStore, TurnStamp } from "../store/mod.ts";
@@ -65,9 +66,15 @@ export class TurnMark {
   end(): Promise<void> {
     const threadId = this.#threadId;
     if (!threadId) return Promise.resolve();
-    this.#ended ??= this.#store.endTurn(threadId, this.stamp.id).catch((error) => {
-      // The mark then expires by itself.
+    const store = this.#store;
+    const { id, ttlMs } = this.stamp;
+    this.#ended ??= store.endTurn(threadId, id).catch((error) => {
       log.warn("turn mark not cleared", { threadId, error: messageOf(error) });
+      // The database is away: the stream ends now, and the mark is cleared once it is back (or
+      // expires by itself), so that the thread takes turns again as soon as it can.
+      if (!isTransientDatabaseError(error)) return;
+      withRetry("clear turn mark", () => store.endTurn(threadId, id), { budgetMs: ttlMs })
+        .catch(() => {});
     });
     return this.#ended;
   }

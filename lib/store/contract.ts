@@ -62,7 +62,8 @@ export interface OwnerStore {
   saveThread(thread: ThreadMetadata): Promise<void>;
   /**
    * Inserts a new thread and (optionally) its first item in one statement, stamping the given
-   * attachments with the thread id; with `turn`, the thread carries that turn's mark.
+   * attachments with the thread id; with `turn`, the thread carries that turn's mark. Running it
+   * again after it succeeded changes nothing (a retry after a lost answer).
    */
   createThread(
     thread: ThreadMetadata,
@@ -86,7 +87,10 @@ export interface OwnerStore {
     limit: number | undefined,
     order: Order,
   ): Promise<Page<ThreadItem>>;
-  /** Inserts a new item (and stamps attachments with the thread id). False when the thread is unknown. */
+  /**
+   * Inserts a new item (and stamps attachments with the thread id). False when the thread is
+   * unknown. Running it again after it succeeded changes nothing (a retry after a lost answer).
+   */
   addThreadItem(
     threadId: string,
     item: ThreadItem,

@@ -185,7 +185,9 @@ class PostgresOwnerStore implements OwnerStore {
               ${sql.json((thread.metadata ?? {}) as Json)},
               ${thread.allowed_image_domains ? sql.json(thread.allowed_image_domains) : null},
               ${thread.created_at}::text::timestamptz,
-              ${turn?.id ?? null}, now() + ${turn?.ttlMs ?? null}::int * interval '1 ms')`;
+              ${turn?.id ?? null}, now() + ${turn?.ttlMs ?? null}::int * interval '1 ms')
+      -- The id is new: a conflict is this call's own earlier success, retried (store/retrying.ts).
+      on conflict (id) do nothing`;
     if (!firstItem) {
       await insertThread;
       return;
@@ -294,6 +296,9 @@ class PostgresOwnerStore implements OwnerStore {
       sql.json(item as Json)
     }, ${item.created_at}::text::timestamptz
       from threads t where t.id = ${threadId} and t.owner_id = ${this.owner}
+      -- The id is new: a conflict is this call's own earlier success, retried (store/retrying.ts).
+      on conflict (id) do update set type = thread_items.type
+      where thread_items.owner_id = excluded.owner_id and thread_items.thread_id = excluded.thread_id
       returning id`;
     return rows.length > 0;
   }

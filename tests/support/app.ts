@@ -8,6 +8,7 @@ import manifest from "../../fresh.gen.ts";
 import { type RunningServer, serve } from "../../lib/app.ts";
 import { loadConfig } from "../../lib/config.ts";
 import { log } from "../../lib/log.ts";
+import type { Database } from "../../lib/db/mod.ts";
 import type { Services } from "../../lib/services.ts";
 import type { Settings } from "../../lib/settings.ts";
 import { asAppDatabase, type TestDatabase } from "./db.ts";
@@ -18,7 +19,9 @@ export const TEST_SECRET = "test-secret-for-deno-chatkit-tests-only-0123456789";
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
 export interface TestAppOptions {
-  db: TestDatabase;
+  /** A shared test database, or `database`: one the test opened itself (closed with the app). */
+  db?: TestDatabase;
+  database?: Database;
   /** Environment variables for `loadConfig` (nothing is read from the real environment). */
   env?: Record<string, string>;
   /** Overrides of `fresh.config.ts`, merged section by section. */
@@ -52,7 +55,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     config,
     settings,
     manifest,
-    database: asAppDatabase(options.db),
+    database: options.database ?? asAppDatabase(options.db!),
     quiet: true,
   });
   return {
