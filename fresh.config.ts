@@ -13,6 +13,13 @@ export default defineConfig({
   limits: {
     // Largest JSON request to /chatkit, in bytes (uploads have their own limit below).
     maxBodyBytes: 1024 * 1024,
+    // Largest body of every other route but uploads: sign-in and sign-up forms, the auth API, the
+    // embed's endpoints (bytes). multipart/form-data is accepted by the upload routes only.
+    maxFormBytes: 64 * 1024,
+    // How long a client may take to send a request body, and an upload's body (ms); then 408.
+    // Slow request headers and idle connections are the reverse proxy's to time out (README).
+    bodyTimeoutMs: 15_000,
+    uploadTimeoutMs: 120_000,
     // Longest user message (text plus quoted text), in characters.
     maxMessageChars: 32_000,
     // Largest attachment, in bytes.

@@ -58,7 +58,31 @@ export class PayloadTooLargeError extends HttpError {
   constructor(limitBytes: number) {
     super(413, `Request body is larger than the limit of ${limitBytes} bytes`, {
       code: "payload_too_large",
+      // The rest of the body is not read: the connection cannot serve another request.
+      headers: { connection: "close" },
     });
+  }
+}
+export class RequestTimeoutError extends HttpError {
+  constructor(timeoutMs: number) {
+    super(408, `The request body did not arrive within ${timeoutMs} ms`, {
+      code: "request_timeout",
+      headers: { connection: "close" },
+    });
+  }
+}
+export class UnsupportedMediaTypeError extends HttpError {
+  constructor(message: string, code = "unsupported_media_type") {
+    super(415, message, { code });
+  }
+}
+/**
+ * The client stopped sending its request body half-way (it went away, or cut the upload). Nobody
+ * is left to read the answer; it is expected traffic, logged at debug level, not an error.
+ */
+export class BodyAbortedError extends HttpError {
+  constructor() {
+    super(400, "The request body was cut off before its end", { code: "body_incomplete" });
   }
 }
 export class TooManyRequestsError extends HttpError {

@@ -21,15 +21,12 @@ export interface AuthFormData {
 const MAX_FORM_BYTES = 16 * 1024;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-/** Reads an `application/x-www-form-urlencoded` (or multipart) form body, capped at 16 KiB. */
+/**
+ * Reads an `application/x-www-form-urlencoded` form body, capped at 16 KiB (multipart never gets
+ * here: the edge accepts it on the upload routes only, lib/http/body_guard.ts).
+ */
 export async function readForm(req: Request): Promise<URLSearchParams> {
   const type = req.headers.get("content-type") ?? "";
-  if (type.startsWith("multipart/form-data")) {
-    const form = await req.formData();
-    const out = new URLSearchParams();
-    for (const [key, value] of form) if (typeof value === "string") out.append(key, value);
-    return out;
-  }
   const body = await readBodyCapped(req, MAX_FORM_BYTES);
   if (!type.startsWith("application/x-www-form-urlencoded") && body.byteLength > 0 && !type) {
     throw new BadRequestError("Expected a form");

@@ -6,6 +6,7 @@
  */
 import type { Config } from "../config.ts";
 import type { Database } from "../db/mod.ts";
+import { withBufferedBody } from "../http/body.ts";
 import { log } from "../log.ts";
 import type { Settings } from "../settings.ts";
 import type { Store } from "../store/mod.ts";
@@ -119,10 +120,14 @@ export class AuthService {
    */
   async handleApi({ req, info }: AuthCaller): Promise<Response> {
     const visitorId = await this.#visitorOf(req);
-    const headers = new Headers(req.headers);
-    this.#setAddress(headers, req, info);
+    // Read here, within the edge's cap and deadline, so that a refused body is our 413/408.
+    const buffered = await withBufferedBody(req);
+    const headers = new Headers(buffered.headers);
+    this.#setAddress(headers, buffered, info);
     const response = mutable(
-      await this.better.handler(withOwnOrigin(new Request(req, { headers }), this.baseUrl)),
+      await this.better.handler(
+        withOwnOrigin(new Request(buffered, { headers }), this.baseUrl),
+      ),
     );
     withRetryAfter(response.headers);
     const out = await withoutTokens(response);

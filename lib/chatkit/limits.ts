@@ -1,12 +1,22 @@
 /**
- * The size and type limits of `/chatkit` requests (`limits` in `fresh.config.ts`).
+ * The size, type and time limits of requests (`limits` in `fresh.config.ts`): `/chatkit` and its
+ * uploads, and the request bodies of every other route (lib/http/body_guard.ts).
  * @module
  */
 
-/** Size and type limits (from `fresh.config.ts` → `limits`). */
+/** Size, type and time limits (from `fresh.config.ts` → `limits`). */
 export interface ChatKitLimits {
-  /** Largest JSON request body in bytes. */
+  /** Largest JSON request body of `/chatkit` in bytes. */
   maxBodyBytes: number;
+  /**
+   * Largest body of every other route but uploads (sign-in and sign-up forms, the auth API, the
+   * embed's endpoints), in bytes.
+   */
+  maxFormBytes: number;
+  /** How long a client may take to send a request body (uploads excepted), in ms; then 408. */
+  bodyTimeoutMs: number;
+  /** How long a client may take to send an upload's body, in ms; then 408. */
+  uploadTimeoutMs: number;
   /** Largest user message (text + quoted text) in characters. */
   maxMessageChars: number;
   /** Largest attachment in bytes. */
@@ -36,6 +46,9 @@ export interface ChatKitLimits {
 /** Default limits. */
 export const DEFAULT_LIMITS: ChatKitLimits = {
   maxBodyBytes: 1024 * 1024,
+  maxFormBytes: 64 * 1024,
+  bodyTimeoutMs: 15_000,
+  uploadTimeoutMs: 120_000,
   maxMessageChars: 32_000,
   maxAttachmentBytes: 10 * 1024 * 1024,
   attachmentMimeTypes: [

@@ -17,7 +17,10 @@ import type { FreshContext, Handler, Manifest, PageProps, RouteModule } from "./
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 
 export interface HandlerOptions<State> {
-  /** Creates the initial `ctx.state` of each request (`requestId` from the edge, when it sets one). */
+  /**
+   * Creates the initial `ctx.state` of each request (`requestId` from the edge, when it sets one).
+   * `req` is the request as it arrived, even where the edge handed a wrapped one on.
+   */
   state: (req: Request, requestId?: string) => State;
   /**
    * Hono middleware run first, around everything (static files, client code, routes and
@@ -64,7 +67,7 @@ export function createHandler<State>(
   const freshContext = contextFactory<State>(special, options);
 
   app.use("*", async (c, next) => {
-    c.set("fresh", { state: options.state(c.req.raw, c.get("requestId")) });
+    c.set("fresh", { state: options.state(arrived(c), c.get("requestId")) });
     const url = new URL(c.req.url);
     if (url.pathname.startsWith(CLIENT_PREFIX)) {
       return clientFile(options.client, url.pathname.slice(CLIENT_PREFIX.length));
@@ -78,7 +81,12 @@ export function createHandler<State>(
     registerRoute(app, pattern, module, freshContext);
   }
   registerErrorAnswers(app, special, options);
-  return async (req, info) => await app.fetch(req, { info });
+  return async (req, info) => await app.fetch(req, { info, request: req });
+}
+
+/** The request as the server received it (the edge may replace `c.req.raw`, e.g. its body). */
+function arrived(c: Context): Request {
+  return (c.env as { request?: Request } | undefined)?.request ?? c.req.raw;
 }
 
 type ContextFactory<State> = (
@@ -184,7 +192,7 @@ function registerErrorAnswers<State>(
   });
 
   app.onError((error, c) => {
-    const state = slotOf<State>(c)?.state ?? options.state(c.req.raw, c.get("requestId"));
+    const state = slotOf<State>(c)?.state ?? options.state(arrived(c), c.get("requestId"));
     const status = error instanceof HttpError ? error.status : 500;
     // Typed errors are expected answers (501 "not configured", 503 …); only surprises are logged.
     if (!(error instanceof HttpError)) options.onInternalError?.(error, state);

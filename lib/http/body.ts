@@ -1,6 +1,8 @@
 /**
  * The HTTP edge: reading a request body with a hard cap (413 beyond it). JSON bodies of
- * `/chatkit`, sign-in forms and uploads (`upload.ts`) are all read through here.
+ * `/chatkit`, sign-in forms and uploads (`upload.ts`) are all read through here. Every body is
+ * also capped and deadlined once for all at the edge (`body_guard.ts`); a cap here can only be
+ * smaller.
  * @module
  */
 import { PayloadTooLargeError } from "../errors.ts";
@@ -20,6 +22,24 @@ export async function readBodyCapped(req: Request, maxBytes: number): Promise<Ui
   const body = await readStreamCapped(req.body, maxBytes);
   if (!body) throw new PayloadTooLargeError(maxBytes);
   return body;
+}
+
+/**
+ * The same request with its body already read (within `maxBytes`, and the edge's cap and
+ * deadline): for code that reads bodies itself, such as better-auth, which would turn a refused
+ * body into an error of its own instead of our 413 or 408.
+ */
+export async function withBufferedBody(
+  req: Request,
+  maxBytes = Number.POSITIVE_INFINITY,
+): Promise<Request> {
+  if (!req.body) return req;
+  const body = await readBodyCapped(req, maxBytes);
+  return new Request(req.url, {
+    method: req.method,
+    headers: req.headers,
+    body: body as Uint8Array<ArrayBuffer>,
+  });
 }
 
 /**

@@ -1,15 +1,17 @@
 /**
  * The HTTP edge, in the order every request meets it (static files and errors included): a
  * request id (Hono's `requestId()`; a well-formed `X-Request-Id` from a proxy is kept), security
- * headers and CSP (`security_headers.ts`), CORS (`cors.ts`). Per-route concerns are called by
- * the routes and middleware themselves: body caps (`body.ts`, `upload.ts`), CSRF (`csrf.ts`, in
- * `routes/_middleware.ts`), rate limits (`rate_limit.ts`, in `routes/chatkit.ts`).
+ * headers and CSP (`security_headers.ts`), CORS (`cors.ts`), then the body cap and deadline of
+ * every request (`body_guard.ts`). Per-route concerns are called by the routes and middleware
+ * themselves: CSRF (`csrf.ts`, in `routes/_middleware.ts`), rate limits (`rate_limit.ts`, in
+ * `routes/chatkit.ts`), smaller per-route caps (`body.ts`, `upload.ts`).
  * @module
  */
 import type { MiddlewareHandler } from "hono";
 import { requestId } from "hono/request-id";
 import type { Config } from "../config.ts";
 import type { Settings } from "../settings.ts";
+import { bodyGuard, bodyRules } from "./body_guard.ts";
 import { cors } from "./cors.ts";
 import { CHATKIT_CDN, type CspOptions, securityHeaders } from "./security_headers.ts";
 
@@ -19,6 +21,7 @@ export function edgeMiddleware(config: Config, settings: Settings): MiddlewareHa
     requestId(),
     securityHeaders(cspOptions(config, settings)),
     cors({ allowedOrigins: config.auth.allowedOrigins }),
+    bodyGuard(bodyRules(settings.limits)),
   ];
 }
 

@@ -8,7 +8,7 @@ import { readBodyCapped } from "./body.ts";
 import { multipartBoundary, parseMultipart } from "./multipart.ts";
 
 /** Room for multipart boundaries and part headers on top of the attachment limit. */
-const MULTIPART_OVERHEAD = 64 * 1024;
+export const MULTIPART_OVERHEAD = 64 * 1024;
 
 /** An uploaded file. */
 export interface UploadedFile {
