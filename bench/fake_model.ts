@@ -7,9 +7,11 @@
  *
  * Usage: `deno run -A bench/fake_model.ts [--tokens=16] [--interval=25] [--first=0]`; it prints
  * `READY <port>` on stdout. `POST /_config {"tokens","intervalMs","firstDelayMs"}` changes the
- * reply between phases; `GET /_stats` answers the request counts.
+ * reply between phases; `GET /_stats` answers the request counts. `POST /v1/embeddings` answers
+ * the test fake's deterministic vectors (the knowledge benchmark's questions).
  * @module
  */
+import { fakeEmbedding } from "../tests/support/fake_openai.ts";
 
 export interface FakeModelSettings {
   /** Text deltas per reply. */
@@ -150,7 +152,7 @@ export function serveFakeModel(
 ): Deno.HttpServer<Deno.NetAddr> {
   let settings = { ...initial };
   let frames = buildFrames(settings);
-  const stats = { replies: 0, titles: 0, other: 0, active: 0, cancelled: 0 };
+  const stats = { replies: 0, titles: 0, embeddings: 0, other: 0, active: 0, cancelled: 0 };
 
   function stream(): Response {
     const { head, deltas, tail } = frames;
@@ -202,6 +204,22 @@ export function serveFakeModel(
       stats.replies++;
       if (/"stream"\s*:\s*true/.test(raw)) return stream();
       return new Response(frames.json, { headers: JSON_HEADERS });
+    }
+    // The knowledge benchmark's question vectors: the test fake's hashed word counts, so they
+    // match the vectors the corpus was stored with.
+    if (req.method === "POST" && path === "/v1/embeddings") {
+      stats.embeddings++;
+      const body = await req.json() as { input: string | string[]; dimensions?: number };
+      const texts = Array.isArray(body.input) ? body.input : [body.input];
+      return Response.json({
+        object: "list",
+        data: texts.map((text, index) => ({
+          object: "embedding",
+          index,
+          embedding: fakeEmbedding(text, body.dimensions),
+        })),
+        usage: { prompt_tokens: texts.length, total_tokens: texts.length },
+      });
     }
     if (req.method === "POST" && path === "/_config") {
       const given = await req.json() as Partial<FakeModelSettings>;

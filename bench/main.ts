@@ -40,6 +40,13 @@ import { planWorkers } from "../lib/cluster/count.ts";
 import { summarizeProfile } from "./profile.ts";
 import { bytes, fmt, ms, ratio, summarize, type Summary } from "./stats.ts";
 import { explainStore, type PlanReport, seedStore } from "./store.ts";
+import {
+  KNOWLEDGE_MODES,
+  knowledgeMarkdown,
+  type KnowledgeReport,
+  knowledgeTarget,
+  phaseKnowledge,
+} from "./knowledge_phase.ts";
 
 // == settings ===================================================================================
 
@@ -817,6 +824,8 @@ type Results = {
   streaming: Awaited<ReturnType<typeof phaseStreaming>>;
   deltaCost: Cost;
   store: Awaited<ReturnType<typeof phaseStore>>;
+  /** The knowledge phase, or why it did not run. */
+  knowledge: KnowledgeReport | string;
   targets: { name: string; value: string; met: boolean }[];
   profile?: unknown;
   summary: string;
@@ -879,6 +888,9 @@ function evaluate(r: Omit<Results, "targets" | "summary">) {
       value: `${fmt(trips, 2)} per turn; ${fmt(perDelta, 3)} per extra delta`,
       met: trips <= TARGETS.roundTrips && Math.abs(perDelta) < 0.01,
     },
+    typeof r.knowledge === "object"
+      ? knowledgeTarget(r.knowledge, QUICK)
+      : { name: "knowledge search p50 ≤ 5 ms at 100000 chunks", value: r.knowledge, met: false },
   ];
   const summary = `Summary: ${MODE.name} run; added TTFT p50 ${fmt(r.ttft.addedP50, 2)} ms / p99 ${
     fmt(r.ttft.addedP99, 2)
@@ -894,7 +906,15 @@ function evaluate(r: Omit<Results, "targets" | "summary">) {
     r.streaming.rows.filter((x) => x.target === "app").reduce((n, x) => n + x.errors, 0)
   }; store p99 max ${fmt(storeP99, 2)} ms@${r.store.seeded.items} items; DB round trips/turn ${
     fmt(trips, 2)
-  }; targets met ${targets.filter((t) => t.met).length}/${targets.length}; load ${
+  }; ${
+    typeof r.knowledge === "object"
+      ? `knowledge search p50 ${
+        Object.entries(r.knowledge.search).map(([m, x]) => `${m} ${fmt(x.p50, 2)}`).join(" / ")
+      } ms@${r.knowledge.ingest.chunks} chunks, ingest ${
+        fmt(r.knowledge.ingest.chunksPerSecond, 0)
+      } chunks/s, added TTFT p50 ${fmt(r.knowledge.ttft.addedP50, 2)} ms; `
+      : ""
+  }targets met ${targets.filter((t) => t.met).length}/${targets.length}; load ${
     fmt(r.load.start, 2)
   }→${fmt(r.load.end, 2)}`;
   return { targets, summary };
@@ -1086,6 +1106,11 @@ function markdown(r: Results): string {
     }
   }
   add();
+  if (typeof r.knowledge === "object") add(knowledgeMarkdown(r.knowledge, QUICK));
+  else {
+    add(`### 5. Knowledge base: not measured (${r.knowledge})`);
+    add();
+  }
   add("### Targets");
   add();
   add("| target | measured | met |");
@@ -1144,6 +1169,40 @@ async function main(): Promise<void> {
   perPhase.cost = loadAverage();
   const store = await phaseStore(s, visitor);
   perPhase.store = loadAverage();
+  let knowledge: KnowledgeReport | string;
+  if (!s.adminUrl) knowledge = "needs the benchmark's own cluster (DATABASE_URL was given)";
+  else {
+    await configureFake(s, { tokens: 8, intervalMs: 5, firstDelayMs: 0 });
+    const adminUrl = s.adminUrl;
+    try {
+      knowledge = await phaseKnowledge({
+        adminUrl,
+        fakeUrl: s.fakeUrl,
+        appUrl: s.appUrl,
+        cookie: visitor.cookie,
+        owner: visitor.owner,
+        seedMainThreads: (owners) => seedConversations(s, owners),
+        startApp: async (name, env) => {
+          const port = freePort();
+          const dataDir = await Deno.makeTempDir({ prefix: "chatkit-bench-knowledge-" });
+          cleanups.push(() => Deno.remove(dataDir, { recursive: true }));
+          const service = await startApp(name, port, {
+            DATA_DIR: dataDir,
+            BETTER_AUTH_SECRET: s.secret,
+            OPENAI_BASE_URL: `${s.fakeUrl}/v1`,
+            ...env,
+          });
+          cleanups.push(() => service.stop());
+          return { service, url: `http://127.0.0.1:${port}` };
+        },
+        progress,
+      }, KNOWLEDGE_MODES[QUICK ? "quick" : "full"]);
+    } catch (error) {
+      knowledge = `knowledge phase failed: ${error instanceof Error ? error.message : error}`;
+      progress(knowledge);
+    }
+  }
+  perPhase.knowledge = loadAverage();
 
   let profile: unknown;
   if (s.profileDir) {
@@ -1183,6 +1242,7 @@ async function main(): Promise<void> {
     streaming,
     deltaCost,
     store,
+    knowledge,
     profile,
   };
   const { targets, summary } = evaluate(partial);

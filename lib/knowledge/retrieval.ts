@@ -96,8 +96,10 @@ export class KnowledgeRetrieval implements PreModelStep {
     if (!question) return undefined;
     let passages: Passage[];
     try {
-      const previous = await previousQuestion(context, input);
       const pageUrl = this.pageUrlOf?.(context, input);
+      // The previous question is read while the question alone is searched.
+      const previous = previousQuestion(context, input);
+      previous.catch(() => {}); // awaited in find (a failed alone-search may end it first)
       passages = await this.find(question, previous, pageUrl, context.signal);
       if (!passages.length && !await this.search.hasDocuments()) return undefined;
     } catch (error) {
@@ -118,16 +120,18 @@ export class KnowledgeRetrieval implements PreModelStep {
    */
   async find(
     question: string,
-    previous: string | undefined,
+    previous: string | undefined | Promise<string | undefined>,
     pageUrl?: string,
     signal?: AbortSignal,
   ) {
     const options = { pageUrl, signal };
-    if (!previous) return (await this.search.search(question, options)).passages;
     const [alone, together] = await Promise.all([
       this.search.search(question, options),
-      this.search.search(`${previous}\n${question}`, options),
+      Promise.resolve(previous).then((p) =>
+        p ? this.search.search(`${p}\n${question}`, options) : null
+      ),
     ]);
+    if (!together) return alone.passages;
     return fuse([alone.passages, together.passages], this.settings.topK, pageUrl);
   }
 }

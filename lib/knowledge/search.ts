@@ -12,7 +12,7 @@ import type { Sql } from "../db/mod.ts";
 import { log } from "../log.ts";
 import type { EmbeddingClient } from "./embeddings.ts";
 import type { KnowledgeSettings } from "./settings.ts";
-import { type KnowledgeStore, vectorLiteral } from "./store.ts";
+import { type KnowledgeStore, vectorLiteral, type VectorState } from "./store.ts";
 import { pageKey } from "./urls.ts";
 
 /** RRF's constant: damps the weight of the very first ranks (60 in the original paper). */
@@ -23,6 +23,12 @@ const CANDIDATES = 40;
 const COMMON_SHARE = 0.05;
 /** ...unless it is in fewer chunks than this (small knowledge bases keep every word). */
 const MIN_COMMON = 200;
+/** Up to this many chunks, every passage with any of the question's words is scored. */
+const SMALL_BASE = 2000;
+/** Beyond it, the question's rarest words whose pairs pick the passages scored first... */
+const PAIR_WORDS = 6;
+/** ...and then passages with one of its rarest words, while these are in fewer chunks. */
+const CANDIDATE_BUDGET = 300;
 
 /** One retrieved passage. */
 export interface Passage {
@@ -81,6 +87,8 @@ type Row = {
 /** Searches the site's knowledge base. */
 export class KnowledgeSearch {
   #warned = false;
+  /** What the vector column held at the last search (undefined before the first). */
+  #lastState: VectorState | null | undefined;
 
   constructor(
     readonly store: KnowledgeStore,
@@ -123,33 +131,68 @@ export class KnowledgeSearch {
     const sql = this.sql;
     // Any word of the question may match (an AND of every word finds nothing for most
     // questions); ts_rank then favours passages with more of them, and headings (weight A).
-    // Words found in more than COMMON_SHARE of the chunks (as common as stopwords, given the
-    // corpus) are left out of the query while rarer ones remain: they barely rank and would
-    // make every chunk a match to score (counts from `knowledge_terms`, made by each ingest).
+    // On a large knowledge base, scoring every chunk that has any word of the question is what
+    // made search slow (tens of thousands of ts_rank calls at 100 000 chunks: p50 42 ms, p99
+    // 98 ms on a quiet 2-core machine), so what is scored is limited, using counts of the
+    // chunks each word is in (`knowledge_terms`, rebuilt by each ingest; an unknown word counts
+    // as rare):
+    // - `tsq` ranks: words in more than COMMON_SHARE of the chunks (as common as stopwords,
+    //   given the corpus) are left out while rarer ones remain (unless every word is that
+    //   common); they barely rank and would make every chunk a match.
+    // - `pairs` picks what is scored first: passages with at least two of the question's
+    //   PAIR_WORDS rarest ranking words (GIN answers that from its posting lists, before any
+    //   row is read). The passages ts_rank puts first have several of the words, so these are
+    //   the ones that matter; a planted-question test at 100 000 chunks (BENCHMARKS.md) finds
+    //   the same recall@5 as scoring everything.
+    // - only when fewer than CANDIDATES passages have two words, `rarest` adds passages with
+    //   one of the question's rarest words, taken rarest first while the chunks they are in
+    //   add up to less than CANDIDATE_BUDGET (always at least one word; the vector ranking
+    //   finds passages by meaning anyway). The second branch of the `union all` below runs
+    //   only then: its `limit` stops the append once the first branch filled it.
+    // Up to SMALL_BASE chunks nothing is limited: every passage with a ranking word is scored.
     const fts = sql`
-      words as (
-        select l from unnest(tsvector_to_array(to_tsvector(${lang}::regconfig, ${text}))) l
-      ),
-      cap as (
-        select greatest(${MIN_COMMON}::float8, coalesce((select chunks from knowledge_terms
-          where lexeme = ''), 0) * ${COMMON_SHARE}::float8)::int as n
-      ),
-      df as (
+      terms as (
         select w.l, coalesce(t.chunks, 0) as n
-        from words w left join knowledge_terms t on t.lexeme = w.l
+        from unnest(tsvector_to_array(to_tsvector(${lang}::regconfig, ${text}))) w(l)
+        left join knowledge_terms t on t.lexeme = w.l
+      ),
+      ranked as (
+        select l, n, n < cap or not (min(n) over () < cap) as ranks, small,
+          row_number() over (order by n, l) as k,
+          coalesce(sum(n) over (order by n, l rows between unbounded preceding and 1 preceding),
+            0) as before
+        from terms, (
+          select greatest(${MIN_COMMON}::float8, total * ${COMMON_SHARE}::float8) as cap,
+            total <= ${SMALL_BASE} as small
+          from (select coalesce((select chunks from knowledge_terms where lexeme = ''), 0)
+            as total) t
+        ) c
       ),
       q as (
-        select (select string_agg(quote_literal(l), ' | ') from df
-                where n < (select n from cap)
-                   or not exists (select 1 from df d where d.n < (select n from cap))
-               )::tsquery as tsq
+        select
+          (select string_agg(quote_literal(l), ' | ') from ranked where ranks)::tsquery as tsq,
+          (select string_agg(quote_literal(a.l) || ' & ' || quote_literal(b.l), ' | ')
+            from ranked a join ranked b on a.k < b.k
+            where a.ranks and b.ranks and b.k <= ${PAIR_WORDS} and not a.small)::tsquery
+            as pairs,
+          (select string_agg(quote_literal(l), ' | ') from ranked
+            where (small and ranks) or (not small and before < ${CANDIDATE_BUDGET}))::tsquery
+            as rarest
       ),
       fts as (
-        select id, row_number() over (order by rank desc, id) as r from (
-          select c.id, ts_rank(c.tsv, q.tsq, 1) as rank
-          from knowledge_chunks c, q
-          where q.tsq is not null and c.tsv @@ q.tsq
-          order by rank desc, c.id limit ${CANDIDATES}
+        select id, row_number() over () as r from (
+          select * from (
+            select c.id from knowledge_chunks c, q
+            where c.tsv @@ q.pairs
+            order by ts_rank(c.tsv, q.tsq, 1) desc, c.id limit ${CANDIDATES}
+          ) a
+          union all
+          select * from (
+            select c.id from knowledge_chunks c, q
+            where c.tsv @@ q.rarest and (q.pairs is null or not c.tsv @@ q.pairs)
+            order by ts_rank(c.tsv, q.tsq, 1) desc, c.id limit ${CANDIDATES}
+          ) b
+          limit ${CANDIDATES}
         ) t
       )`;
     const vec = vector
@@ -174,14 +217,18 @@ export class KnowledgeSearch {
         select id, 1.0 / (${RRF_K} + r) as score, r as text_rank, null::bigint as vector_rank
         from fts
       )`;
+    // With no page to favour, the best topK are picked before their text is read.
+    const best = key
+      ? sql`fused f`
+      : sql`(select * from fused order by score desc, id limit ${topK}) f`;
     const rows = await sql<Row[]>`
       with ${fts} ${vec}
       select c.id, c.document_id, d.title, c.heading_path, c.url, d.url as doc_url, c.text,
         f.score::float8 as score, f.text_rank::int as text_rank, f.vector_rank::int as vector_rank
-      from fused f
+      from ${best}
       join knowledge_chunks c on c.id = f.id
       join knowledge_documents d on d.id = c.document_id
-      order by (${key} <> '' and rtrim(d.url, '/') = ${key}) desc, f.score desc, c.id
+      order by ${key ? sql`(rtrim(d.url, '/') = ${key}) desc,` : sql``} f.score desc, c.id
       limit ${topK}`;
     const budget = options.maxChars ?? this.settings.maxChars;
     const passages: Passage[] = [];
@@ -205,16 +252,26 @@ export class KnowledgeSearch {
     return { passages, method: vector ? "hybrid" : "fulltext" };
   }
 
-  /** The query's vector, when vectors exist for the configured model; else null. */
+  /**
+   * The query's vector, when vectors exist for the configured model; else null. When the last
+   * search found them, the provider is asked for the vector while the state is read (one round
+   * trip less before the model call); the state is still checked before the vector is used.
+   */
   async #queryVector(
     text: string,
     options: SearchOptions,
   ): Promise<{ literal: string; type: "vector" | "halfvec" } | null> {
     if (!this.embeddings) return null;
-    const state = await this.store.vectorState();
-    if (!state) return null;
     const { model, dimensions } = this.embeddings.config;
-    if (state.model !== model || (dimensions && dimensions !== state.dimensions)) {
+    const fits = (state: VectorState | null | undefined) =>
+      state?.model === model && (!dimensions || dimensions === state.dimensions);
+    let early = fits(this.#lastState) ? this.#embed(text, options) : undefined;
+    // Settled here if the state says not to use it (an aborted turn's rejection included).
+    early?.catch(() => {});
+    const state = await this.store.vectorState();
+    this.#lastState = state;
+    if (!state) return null;
+    if (!fits(state)) {
       if (!this.#warned) {
         this.#warned = true;
         log.warn(
@@ -228,10 +285,17 @@ export class KnowledgeSearch {
       }
       return null;
     }
+    early ??= this.#embed(text, options);
+    const v = await early;
+    if (!v || v.length !== state.dimensions) return null;
+    return { literal: vectorLiteral(v), type: state.type };
+  }
+
+  /** The question's vector from the provider; null (full-text only) when it fails. */
+  async #embed(text: string, options: SearchOptions): Promise<number[] | null> {
     try {
-      const [v] = await this.embeddings.embed([text], options.signal);
-      if (v.length !== state.dimensions) return null;
-      return { literal: vectorLiteral(v), type: state.type };
+      const [v] = await this.embeddings!.embed([text], options.signal);
+      return v;
     } catch (error) {
       if (options.signal?.aborted) throw error;
       // The turn goes on with full-text results rather than failing.
