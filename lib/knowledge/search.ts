@@ -147,8 +147,8 @@ export class KnowledgeSearch {
     // - only when fewer than CANDIDATES passages have two words, `rarest` adds passages with
     //   one of the question's rarest words, taken rarest first while the chunks they are in
     //   add up to less than CANDIDATE_BUDGET (always at least one word; the vector ranking
-    //   finds passages by meaning anyway). The second branch of the `union all` below runs
-    //   only then: its `limit` stops the append once the first branch filled it.
+    //   finds passages by meaning anyway). `b` is not run at all otherwise (a one-time
+    //   filter on the count of `a`).
     // Up to SMALL_BASE chunks nothing is limited: every passage with a ranking word is scored.
     const fts = sql`
       terms as (
@@ -179,20 +179,23 @@ export class KnowledgeSearch {
             where (small and ranks) or (not small and before < ${CANDIDATE_BUDGET}))::tsquery
             as rarest
       ),
+      a as (
+        select c.id, ts_rank(c.tsv, q.tsq, 1) as rank
+        from knowledge_chunks c, q
+        where c.tsv @@ q.pairs
+        order by rank desc, c.id limit ${CANDIDATES}
+      ),
+      b as (
+        select c.id, ts_rank(c.tsv, q.tsq, 1) as rank
+        from knowledge_chunks c, q
+        where (select count(*) from a) < ${CANDIDATES}
+          and c.tsv @@ q.rarest and (q.pairs is null or not c.tsv @@ q.pairs)
+        order by rank desc, c.id limit ${CANDIDATES}
+      ),
       fts as (
-        select id, row_number() over () as r from (
-          select * from (
-            select c.id from knowledge_chunks c, q
-            where c.tsv @@ q.pairs
-            order by ts_rank(c.tsv, q.tsq, 1) desc, c.id limit ${CANDIDATES}
-          ) a
-          union all
-          select * from (
-            select c.id from knowledge_chunks c, q
-            where c.tsv @@ q.rarest and (q.pairs is null or not c.tsv @@ q.pairs)
-            order by ts_rank(c.tsv, q.tsq, 1) desc, c.id limit ${CANDIDATES}
-          ) b
-          limit ${CANDIDATES}
+        select id, row_number() over (order by tier, rank desc, id) as r from (
+          select id, 0 as tier, rank from a union all select id, 1 as tier, rank from b
+          order by tier, rank desc, id limit ${CANDIDATES}
         ) t
       )`;
     const vec = vector
