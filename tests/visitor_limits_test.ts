@@ -83,7 +83,8 @@ dbTest(
 
       // A visitor that came back with its cookie is not a new visitor: its own budget applies.
       const browser = new Visitor(h.app, flooder);
-      assert.equal(await statusOf(browser.fetch("/health")), 200);
+      // A page (not /health, which skips identity) gives it its cookie.
+      assert.equal(await statusOf(browser.fetch("/", { headers: { accept: "text/html" } })), 200);
       assert.ok(browser.visitorId(), "the page gave it a cookie");
       await browser.stream(createRequest("with my cookie"));
       // Another network's new visitors have a budget of their own.
