@@ -302,9 +302,9 @@ interface Visitor {
   owner: string;
 }
 
-/** Gets a visitor cookie from the app (any response to a cookie-less request carries one). */
+/** Gets a visitor cookie from the app (a page; /health and /metrics skip identity). */
 async function newVisitor(s: Stack): Promise<Visitor> {
-  const res = await fetch(`${s.appUrl}/health`);
+  const res = await fetch(`${s.appUrl}/`, { headers: { accept: "text/html" } });
   await res.body?.cancel();
   const cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
   const id = await readVisitorId(
