@@ -8,34 +8,22 @@
  * @module
  */
 import settings from "../fresh.config.ts";
-import { runMain } from "../lib/cluster/main.ts";
+import { runMain, startProduction } from "../lib/cluster/main.ts";
 
 const NEVER = 1_000_000_000;
 
 await runMain({
   entry: import.meta.url,
   workers: settings.server?.workers,
-  start: async (listen) => {
-    const [{ serve }, { loadConfig }, { default: manifest }] = await Promise.all([
-      import("../lib/app.ts"),
-      import("../lib/config.ts"),
-      import("../fresh.gen.ts"),
-    ]);
-    return serve({
-      config: loadConfig(Deno.env.toObject(), "production"),
-      settings: {
-        ...settings,
-        rateLimit: {
-          perMinute: NEVER,
-          perDay: NEVER,
-          perAddressPerMinute: NEVER,
-          perAddressPerDay: NEVER,
-          newVisitorsPerAddressPerMinute: NEVER,
-          newVisitorsPerAddressPerDay: NEVER,
-        },
-      },
-      manifest,
-      ...listen,
-    });
-  },
+  start: startProduction({
+    ...settings,
+    rateLimit: {
+      perMinute: NEVER,
+      perDay: NEVER,
+      perAddressPerMinute: NEVER,
+      perAddressPerDay: NEVER,
+      newVisitorsPerAddressPerMinute: NEVER,
+      newVisitorsPerAddressPerDay: NEVER,
+    },
+  }),
 });

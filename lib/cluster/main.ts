@@ -6,6 +6,7 @@
  */
 import { startupFailure } from "../errors.ts";
 import { log } from "../log.ts";
+import type { SettingsInput } from "../settings.ts";
 import { planWorkers, type WorkerSetting } from "./count.ts";
 import { supervise } from "./supervisor.ts";
 import { isAppWorker, runWorker, type StartServer } from "./worker.ts";
@@ -39,4 +40,25 @@ export async function runMain(options: MainOptions): Promise<void> {
     return runUntilSignalled(() => options.start({}));
   }
   await supervise(options.entry, plan.count);
+}
+
+/**
+ * The app as production runs it: the environment's config in production mode, the given
+ * settings, the generated manifest. Imported when called, so the supervising thread, which only
+ * passes this function on, never loads the app.
+ */
+export function startProduction(settings: SettingsInput): StartServer {
+  return async (listen) => {
+    const [{ serve }, { loadConfig }, { default: manifest }] = await Promise.all([
+      import("../app.ts"),
+      import("../config.ts"),
+      import("../../fresh.gen.ts"),
+    ]);
+    return serve({
+      config: loadConfig(Deno.env.toObject(), "production"),
+      settings,
+      manifest,
+      ...listen,
+    });
+  };
 }
