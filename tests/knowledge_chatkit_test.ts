@@ -221,6 +221,32 @@ knowledgeTest(
 );
 
 knowledgeTest(
+  "knowledge chatkit - documents ingested or removed while the app runs count from the next turn",
+  async (db) => {
+    const h = await harness(db);
+    try {
+      // Nothing ingested yet: the turn runs no search (and no embedding call).
+      await h.stream(createRequest("How do I turn on two-factor authentication?"));
+      ok(!lastSystem(h).includes("SOURCE"), lastSystem(h));
+      equal(h.fake.embeddingRequests().length, 0);
+      // Another process (here: another store on the same database) ingests the docs.
+      await ingestDocs(db);
+      const next = await h.stream(createRequest("How do I turn on two-factor authentication?"));
+      ok(/SOURCE \[1\]/.test(lastSystem(h)), lastSystem(h));
+      doneItem(next, "assistant_message");
+      // … and removes them again: the assistant is as without knowledge, not "does not know".
+      const store = new KnowledgeStore(db.sql);
+      for (const source of await store.list()) await store.removeSource(source.id);
+      await h.stream(createRequest("How do I turn on two-factor authentication?"));
+      const system = lastSystem(h);
+      ok(!system.includes("SOURCE") && !system.includes("documentation"), system);
+    } finally {
+      await h.close();
+    }
+  },
+);
+
+knowledgeTest(
   "knowledge chatkit - tool mode: the model searches with a tool and its citations become annotations",
   async (db) => {
     await ingestDocs(db);

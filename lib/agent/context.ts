@@ -19,6 +19,7 @@ import type { Sql } from "../db/mod.ts";
 import type { Logger } from "../log.ts";
 import { log } from "../log.ts";
 import type { OwnerStore } from "../store/mod.ts";
+import { type HistorySource, withSharedFirstPage } from "./input.ts";
 
 /** The context of one turn (see the module comment). */
 export interface AgentContext {
@@ -37,6 +38,11 @@ export interface AgentContext {
   page?: { url: string; title?: string };
   /** The caller's own store view. */
   store: OwnerStore;
+  /**
+   * This thread's items for the model input: `store` with the newest page read once per turn,
+   * shared by the history and the pre-model steps (read the thread's recent items through it).
+   */
+  history: HistorySource;
   /** App-wide data that belongs to no owner (the knowledge base). */
   sql: Sql;
   /** Aborts when the client disconnects or the turn ends early. */
@@ -72,6 +78,7 @@ export function agentContext(threadId: string, context: RespondContext, sql: Sql
     threadId,
     requestId: context.requestId,
     store: context.store,
+    history: withSharedFirstPage(context.store, threadId),
     sql,
     signal: context.signal,
     log: log.with({ requestId: context.requestId, threadId }),

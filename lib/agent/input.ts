@@ -194,6 +194,35 @@ export interface HistorySource {
   ): Promise<{ data: ThreadItem[]; has_more: boolean; after?: string }>;
 }
 
+/** One page of a thread's items, as the store returns it. */
+type ItemsPage = Awaited<ReturnType<HistorySource["loadThreadItems"]>>;
+
+/**
+ * `store` with the thread's first page of history (newest first) read once: the history and the
+ * pre-model steps of a turn (knowledge retrieval reads the previous question) share that read,
+ * one round trip less per turn. Any other read goes to `store`.
+ */
+export function withSharedFirstPage(store: HistorySource, threadId: string): HistorySource {
+  let first: Promise<ItemsPage> | undefined;
+  return {
+    loadThreadItems(id, after, limit, order) {
+      const size = limit ?? PAGE_SIZE;
+      if (id !== threadId || after !== undefined || order !== "desc" || size > PAGE_SIZE) {
+        return store.loadThreadItems(id, after, limit, order);
+      }
+      first ??= store.loadThreadItems(threadId, undefined, PAGE_SIZE, "desc");
+      return first.then((page) => firstItems(page, size));
+    },
+  };
+}
+
+/** The first `size` items of a newest-first page, as a page of that size. */
+function firstItems(page: ItemsPage, size: number): ItemsPage {
+  if (page.data.length <= size) return { ...page, data: [...page.data] };
+  const data = page.data.slice(0, size);
+  return { data, has_more: true, after: data[data.length - 1].id };
+}
+
 /**
  * Reads the newest items of a thread, newest first, page by page, until the budget is certainly
  * covered, and returns them oldest first.

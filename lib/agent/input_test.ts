@@ -10,6 +10,7 @@ import {
   itemToAgentInput,
   loadRecentItems,
   selectHistory,
+  withSharedFirstPage,
 } from "./input.ts";
 
 let seq = 0;
@@ -217,6 +218,28 @@ storeTest("loadRecentItems - pages newest first and stops once the budget is cov
   assertEquals(source.calls, 1 + 3);
   assertEquals(all.map((i) => i.id), items.map((i) => i.id));
 });
+
+storeTest(
+  "withSharedFirstPage - the history and a step's shorter read share one page of the store",
+  async () => {
+    const turns: ThreadItem[] = [];
+    for (let i = 0; i < 120; i++) turns.push(user(`q${i}`), assistant(`a${i}`));
+    const { source, threadId, items } = await storedThread(turns);
+    const shared = withSharedFirstPage(source, threadId);
+    const [recent, lastEight] = await Promise.all([
+      loadRecentItems(shared, threadId, { maxTurns: 2, maxChars: 10_000 }),
+      shared.loadThreadItems(threadId, undefined, 8, "desc"),
+    ]);
+    assertEquals(source.calls, 1, "one read for both");
+    assertEquals(lastEight.data.map((i) => i.id), items.slice(-8).reverse().map((i) => i.id));
+    assertEquals(lastEight.has_more, true);
+    assertEquals(recent.at(-1)!.id, items.at(-1)!.id);
+    // Deeper history still pages on from the shared first page, through the store.
+    const all = await loadRecentItems(shared, threadId, { maxTurns: 500, maxChars: 1_000_000 });
+    assertEquals(all.map((i) => i.id), items.map((i) => i.id));
+    assertEquals(source.calls, 1 + 2, "the first page is not read again");
+  },
+);
 
 storeTest("loadRecentItems - reads a short thread completely", async () => {
   const { source, threadId, items } = await storedThread([assistant("Welcome"), user("hi")]);

@@ -104,7 +104,7 @@ export class AgentResponder implements Responder {
         fileInput: settings.fileInput,
       });
     const history = buildAgentInput(
-      context.store,
+      context.history,
       context.threadId,
       input,
       settings.history,

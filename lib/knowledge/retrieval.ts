@@ -96,6 +96,8 @@ export class KnowledgeRetrieval implements PreModelStep {
     if (!question) return undefined;
     let passages: Passage[];
     try {
+      // Nothing ingested (a new site, or knowledge not used): one cheap check, no searches.
+      if (!await this.search.mayHaveDocuments()) return undefined;
       const pageUrl = this.pageUrlOf?.(context, input);
       // The previous question is read while the question alone is searched.
       const previous = previousQuestion(context, input);
@@ -156,7 +158,7 @@ export function fuse(lists: Passage[][], topK: number, pageUrl?: string): Passag
 
 /** The user's previous message in the thread (before `input`), when there is one. */
 async function previousQuestion(context: AgentContext, input: UserMessageItem) {
-  const page = await context.store.loadThreadItems(context.threadId, undefined, 8, "desc");
+  const page = await context.history.loadThreadItems(context.threadId, undefined, 8, "desc");
   const earlier = page.data.filter((item) => item.id !== input.id);
   const user = earlier.find((item) => item.type === "user_message") as UserMessageItem | undefined;
   const text = user ? userMessageText(user).trim() : "";

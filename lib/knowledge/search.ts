@@ -87,6 +87,8 @@ type Row = {
 /** Searches the site's knowledge base. */
 export class KnowledgeSearch {
   #warned = false;
+  /** Documents were seen by the last check (`hasDocuments`). */
+  #seenDocuments = false;
   /** What the vector column held at the last search (undefined before the first). */
   #lastState: VectorState | null | undefined;
 
@@ -103,7 +105,18 @@ export class KnowledgeSearch {
   /** Whether anything has been ingested (no knowledge base → the assistant is unchanged). */
   async hasDocuments(): Promise<boolean> {
     const [row] = await this.sql`select exists (select 1 from knowledge_chunks) as any`;
-    return Boolean(row?.any);
+    this.#seenDocuments = Boolean(row?.any);
+    return this.#seenDocuments;
+  }
+
+  /**
+   * Whether a search can find anything: true once documents were seen (without a round trip;
+   * a search that then finds nothing checks again with `hasDocuments`), else checked. So a
+   * turn on an empty knowledge base costs one `exists` and no searches, and documents ingested
+   * by another process are used from the next turn on.
+   */
+  async mayHaveDocuments(): Promise<boolean> {
+    return this.#seenDocuments || await this.hasDocuments();
   }
 
   /** The passages best matching `query` (counted in `/metrics` by method and outcome). */
