@@ -11,6 +11,7 @@ import { type Config, ConfigError } from "../config.ts";
 import { makePrivateDir } from "../private_files.ts";
 import { serverConnection } from "./connection.ts";
 import { lockDataDir } from "./lock.ts";
+import { beginOnReserved, POOLER_OPTIONS } from "./pooler.ts";
 
 export type Sql = postgres.Sql;
 
@@ -58,7 +59,8 @@ export async function openDatabase(
     const sql = postgres(url, {
       ...clientOptions,
       ssl,
-      prepare: !transactionPooler,
+      // Behind a transaction pooler: nothing prepared, nothing pipelined (./pooler.ts).
+      ...(transactionPooler ? POOLER_OPTIONS : {}),
       connection: {
         ...clientOptions.connection,
         ...(transactionPooler ? {} : PLANNED_WITH_VALUES),
@@ -67,6 +69,7 @@ export async function openDatabase(
       idle_timeout: 60,
       connect_timeout: 10,
     });
+    if (transactionPooler) sql.begin = beginOnReserved(sql);
     return wrap(sql, "postgres", () => sql.end({ timeout: 5 }));
   }
   await assertWritable(config.dataDir);
