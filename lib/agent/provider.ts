@@ -18,6 +18,7 @@ import {
 } from "@openai/agents";
 import OpenAI from "openai";
 import type { LlmConfig } from "../config.ts";
+import { withLightStreams } from "./sse_reader.ts";
 
 /** Gemini's OpenAI-compatible endpoint. */
 export const GEMINI_BASE_URL = "https://generativelanguage.googleapis.com/v1beta/openai/";
@@ -101,9 +102,11 @@ export function createModels(provider: Provider, options: { maxRetries: number }
     baseURL: provider.baseUrl,
     maxRetries: options.maxRetries,
   });
+  // Streamed answers are decoded by the app's own reader (sse_reader.ts), the rest is the client's.
+  const light = withLightStreams(client);
   const make = (name: string): Model =>
     provider.api === "responses"
-      ? new OpenAIResponsesModel(client, name)
+      ? new OpenAIResponsesModel(light, name)
       : new OpenAIChatCompletionsModel(client, name);
   const model = make(provider.model);
   const titleModel = provider.titleModel === provider.model ? model : make(provider.titleModel);
