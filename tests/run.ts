@@ -22,6 +22,7 @@ import {
   type PostgresCluster,
   startPostgresCluster,
 } from "./support/postgres_server.ts";
+import { removeSharedTempDirs } from "./support/shared_dir.ts";
 
 const OUTPUT_DIR = Deno.env.get("TEST_OUTPUT_DIR") || "test-output";
 const JUNIT = `${OUTPUT_DIR}/junit.xml`;
@@ -124,6 +125,8 @@ try {
   }
   await step("stop the throwaway cluster", async () => await cluster?.stop());
   await step("remove the run's folder", () => Deno.remove(runTmp, { recursive: true }));
+  // Folders of servers that run as another user (tests/support/shared_dir.ts).
+  await step("remove the run's shared folders", () => removeSharedTempDirs(RUN_ID));
   for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
   if (stopReason) console.error(`run stopped: ${stopReason}; cleaned up.`);
   Deno.exit(exitCode);

@@ -14,6 +14,7 @@ interface Report {
   runId: string;
   tmp: string;
   dir: string;
+  shared: string;
   sleeper: number;
 }
 
@@ -111,6 +112,7 @@ for (const c of cases) {
         if (findPostgresBin()) ok(cluster, `the run started a cluster:\n${text}`);
         // Everything is there before the stop: the checks below can fail.
         ok(exists(fixture.dir) && exists(fixture.tmp), "the fixture's folder exists");
+        ok(exists(fixture.shared), "the fixture's shared folder exists");
         ok(processesOfRun(fixture.runId).includes(fixture.sleeper), "the sleeper runs");
         if (cluster) ok(alive(Number(cluster[1])) && exists(cluster[2]), "the cluster runs");
 
@@ -127,6 +129,7 @@ for (const c of cases) {
         equal(processesOfRun(fixture.runId).join(" "), "", "no process of the run is left");
         ok(!alive(fixture.sleeper), "the fixture's child is gone");
         ok(!exists(fixture.tmp), `the run's TMPDIR ${fixture.tmp} is removed`);
+        ok(!exists(fixture.shared), `the run's shared folder ${fixture.shared} is removed`);
         if (cluster) {
           ok(!alive(Number(cluster[1])), "the PostgreSQL server is stopped");
           ok(!exists(cluster[2]), `the cluster's folder ${cluster[2]} is removed`);

@@ -5,6 +5,7 @@
  * @module
  */
 import { launchBrowser } from "./browser.ts";
+import { makeSharedTempDir } from "./shared_dir.ts";
 
 Deno.test({
   name: "interrupt fixture - starts processes and a folder, then hangs",
@@ -12,6 +13,8 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "interrupt-fixture-" });
+    // As PgBouncer's and the TLS server's folders are made (outside TMPDIR).
+    const shared = await makeSharedTempDir("interrupt-fixture");
     const sleeper = new Deno.Command("sleep", { args: ["600"], stdin: "null" }).spawn();
     if (Deno.env.get("INTERRUPT_FIXTURE_BROWSER") === "1") await launchBrowser();
     // Written aside and renamed: the test reads it as soon as it exists.
@@ -22,6 +25,7 @@ Deno.test({
         runId: Deno.env.get("TEST_RUN_ID"),
         tmp: Deno.env.get("TMPDIR"),
         dir,
+        shared,
         sleeper: sleeper.pid,
       }),
     );

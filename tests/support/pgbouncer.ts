@@ -4,6 +4,7 @@
  * between the app and Postgres. As root it runs as the `postgres` user (PgBouncer refuses root).
  * @module
  */
+import { makeSharedTempDir } from "./shared_dir.ts";
 
 /** Where Debian installs it; null when it is not installed. */
 export function findPgBouncer(): string | null {
@@ -62,10 +63,9 @@ export async function startPgBouncer(serverUrl: string, poolSize = 5): Promise<P
   const user = decodeURIComponent(server.username) || "postgres";
   const asRoot = Deno.uid() === 0;
   // As root PgBouncer runs as `postgres`, which may not enter the test run's private TMPDIR.
-  const dir = await Deno.makeTempDir({
-    prefix: "chatkit-pgbouncer-",
-    ...(asRoot ? { dir: "/tmp" } : {}),
-  });
+  const dir = asRoot
+    ? await makeSharedTempDir("pgbouncer")
+    : await Deno.makeTempDir({ prefix: "chatkit-pgbouncer-" });
   await Deno.writeTextFile(`${dir}/users.txt`, `"${user}" ""\n`);
   const readLog = () => Deno.readTextFile(`${dir}/pgbouncer.log`).catch(() => "");
   // The port was free a moment ago; if something took it before PgBouncer bound it, PgBouncer

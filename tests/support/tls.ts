@@ -3,6 +3,7 @@
  * `localhost` and 127.0.0.1, so a test cluster can run with TLS and a client can check it.
  * @module
  */
+import { makeSharedTempDir } from "./shared_dir.ts";
 
 /** Files of a test PKI (PEM). */
 export interface TestPki {
@@ -24,7 +25,9 @@ async function openssl(args: string[], cwd: string): Promise<void> {
 /** Makes a CA and a server certificate for 127.0.0.1/localhost; `owner` gets the key. */
 export async function makeTestPki(owner?: string): Promise<TestPki> {
   // The server's user (`owner`) may not enter the test run's private TMPDIR: use /tmp then.
-  const dir = await Deno.makeTempDir({ prefix: "chatkit-pki-", ...(owner ? { dir: "/tmp" } : {}) });
+  const dir = owner
+    ? await makeSharedTempDir("pki")
+    : await Deno.makeTempDir({ prefix: "chatkit-pki-" });
   await openssl([
     "req",
     "-x509",
