@@ -68,7 +68,10 @@ export function createServices(
   // Unused uploads older than the limit go now (boot) and then periodically: once per app, so
   // of several workers only the first sweeps (lib/cluster).
   if (options.background ?? true) attachments.startSweeping();
-  const knowledge = createKnowledge(config, settings.knowledge, db.sql);
+  // On a server, hybrid search runs its two rankings on two connections at once.
+  const knowledge = createKnowledge(config, settings.knowledge, db.sql, {
+    sideBySide: db.kind === "postgres",
+  });
   const responder = createResponder(config, settings.agent, {
     sql: db.sql,
     steps: knowledge.steps,

@@ -95,6 +95,41 @@ knowledgeTest("search - recall@5 on the question table, full-text only and hybri
 }, ["pglite"]);
 
 knowledgeTest(
+  "search - hybrid with its rankings side by side finds the same passages, in the same order, with the same scores",
+  async (db) => {
+    const fake = await startFakeOpenAI();
+    try {
+      const store = new KnowledgeStore(db.sql);
+      const embeddings = fakeEmbeddings(fake);
+      await ingestCorpus(store, embeddings);
+      const one = new KnowledgeSearch(store, DEFAULT_KNOWLEDGE_SETTINGS, embeddings);
+      const apart = new KnowledgeSearch(store, DEFAULT_KNOWLEDGE_SETTINGS, embeddings, {
+        sideBySide: true,
+      });
+      const shape = (r: SearchResult) => ({
+        method: r.method,
+        passages: r.passages.map((p) => [p.chunkId, p.score, p.textRank, p.vectorRank]),
+      });
+      let found = 0;
+      for (const { question } of QUESTIONS) {
+        for (const pageUrl of [undefined, "https://docs.lumen.example/sync/"]) {
+          const a = shape(await one.search(question, { pageUrl }));
+          const b = shape(await apart.search(question, { pageUrl }));
+          equal(a.method, "hybrid");
+          deepEqual(b, a, question);
+          found += a.passages.length;
+        }
+      }
+      ok(found > QUESTIONS.length, "the questions found passages");
+      // Nothing matching either way: no passages, and no third statement needed.
+      deepEqual(shape(await apart.search("zzqx vvbn")), shape(await one.search("zzqx vvbn")));
+    } finally {
+      await fake.close();
+    }
+  },
+);
+
+knowledgeTest(
   "search - off-topic questions find nothing; passages carry titles, paths and deep links",
   async (db) => {
     const fake = await startFakeOpenAI();

@@ -8,6 +8,7 @@
  * @module
  */
 import { metrics } from "../metrics/mod.ts";
+import type postgres from "postgres";
 import type { Sql } from "../db/mod.ts";
 import { log } from "../log.ts";
 import type { EmbeddingClient } from "./embeddings.ts";
@@ -71,6 +72,12 @@ export interface SearchOptions {
   signal?: AbortSignal;
 }
 
+/** A chunk's place in one ranking. */
+type Rank = { id: string; r: number };
+
+/** The question's vector as a literal of the stored column's type. */
+type QueryVector = { literal: string; type: "vector" | "halfvec" };
+
 type Row = {
   id: string;
   document_id: string;
@@ -92,10 +99,15 @@ export class KnowledgeSearch {
   /** What the vector column held at the last search (undefined before the first). */
   #lastState: VectorState | null | undefined;
 
+  /**
+   * @param options.sideBySide hybrid search as two rankings on two connections at once (a
+   *   server), instead of one statement (the embedded database's single connection)
+   */
   constructor(
     readonly store: KnowledgeStore,
     readonly settings: Pick<KnowledgeSettings, "topK" | "maxChars" | "minSimilarity" | "language">,
     readonly embeddings: EmbeddingClient | null,
+    readonly options: { sideBySide?: boolean } = {},
   ) {}
 
   get sql(): Sql {
@@ -138,7 +150,7 @@ export class KnowledgeSearch {
     const topK = options.topK ?? this.settings.topK;
     const text = query.trim().slice(0, 4000);
     if (!text) return { passages: [], method: "fulltext" };
-    const vector = options.method === "fulltext" ? null : await this.#queryVector(text, options);
+    const hybrid = options.method !== "fulltext" && this.embeddings !== null;
     const lang = this.settings.language;
     const key = options.pageUrl ? pageKey(options.pageUrl).replace(/\/+$/, "") : "";
     const sql = this.sql;
@@ -211,41 +223,74 @@ export class KnowledgeSearch {
           order by tier, rank desc, id limit ${CANDIDATES}
         ) t
       )`;
-    const vec = vector
-      ? sql`,
-      vec as (
-        select id, row_number() over (order by distance, id) as r from (
+    // With no page to favour, the best topK are picked before their text is read.
+    const best = key
+      ? sql`fused f`
+      : sql`(select * from fused order by score desc, id limit ${topK}) f`;
+    const passagesOf = (fused: postgres.PendingQuery<postgres.Row[]>) =>
+      sql<Row[]>`
+        with ${fused}
+        select c.id, c.document_id, d.title, c.heading_path, c.url, d.url as doc_url, c.text,
+          f.score::float8 as score, f.text_rank::int as text_rank,
+          f.vector_rank::int as vector_rank
+        from ${best}
+        join knowledge_chunks c on c.id = f.id
+        join knowledge_documents d on d.id = c.document_id
+        order by ${key ? sql`(rtrim(d.url, '/') = ${key}) desc,` : sql``} f.score desc, c.id
+        limit ${topK}`;
+    // The vector ranking (needs the question's vector) and the fusion of both rankings (RRF).
+    const vectorRanking = (vector: QueryVector) =>
+      sql`
+        select id, (row_number() over (order by distance, id))::int as r from (
           select c.id, c.embedding <=> ${vector.literal}::${
         vector.type === "halfvec" ? sql`halfvec` : sql`vector`
       } as distance
           from knowledge_chunks c
           order by distance limit ${CANDIDATES}
-        ) t where 1 - distance >= ${this.settings.minSimilarity}
-      ),
+        ) t where 1 - distance >= ${this.settings.minSimilarity}`;
+    const fusedBoth = sql`
       fused as (
         select coalesce(fts.id, vec.id) as id,
           coalesce(1.0 / (${RRF_K} + fts.r), 0) + coalesce(1.0 / (${RRF_K} + vec.r), 0) as score,
           fts.r as text_rank, vec.r as vector_rank
         from fts full join vec on vec.id = fts.id
-      )`
-      : sql`,
-      fused as (
-        select id, 1.0 / (${RRF_K} + r) as score, r as text_rank, null::bigint as vector_rank
-        from fts
       )`;
-    // With no page to favour, the best topK are picked before their text is read.
-    const best = key
-      ? sql`fused f`
-      : sql`(select * from fused order by score desc, id limit ${topK}) f`;
-    const rows = await sql<Row[]>`
-      with ${fts} ${vec}
-      select c.id, c.document_id, d.title, c.heading_path, c.url, d.url as doc_url, c.text,
-        f.score::float8 as score, f.text_rank::int as text_rank, f.vector_rank::int as vector_rank
-      from ${best}
-      join knowledge_chunks c on c.id = f.id
-      join knowledge_documents d on d.id = c.document_id
-      order by ${key ? sql`(rtrim(d.url, '/') = ${key}) desc,` : sql``} f.score desc, c.id
-      limit ${topK}`;
+    let rows: Row[];
+    let method: SearchResult["method"] = "fulltext";
+    if (hybrid && this.options.sideBySide) {
+      // On a server, the text ranking starts at once and the vector ranking as soon as the
+      // question's vector is known (the stored vector state is read while it is made): side by
+      // side on two connections, where one statement ran them one after the other; a third
+      // statement fuses them and reads the passages (BENCHMARKS.md, 2026-12-04).
+      const textRanks = sql<Rank[]>`with ${fts} select id, r::int as r from fts`.execute();
+      textRanks.catch(() => {}); // awaited below; the vector may fail first
+      const vector = await this.#queryVector(text, options);
+      const vectorRanks = vector ? sql<Rank[]>`${vectorRanking(vector)}`.execute() : [];
+      const [textList, vectorList] = await Promise.all([textRanks, vectorRanks]);
+      if (vector) method = "hybrid";
+      const ranks = (list: Rank[]) =>
+        sql`select * from unnest(${list.map((x) => x.id)}::bigint[], ${
+          list.map((x) => x.r)
+        }::int[]) as t(id, r)`;
+      rows = textList.length || vectorList.length
+        ? await passagesOf(
+          sql`fts as (${ranks(textList)}), vec as (${ranks(vectorList)}), ${fusedBoth}`,
+        )
+        : [];
+    } else {
+      // One statement ranks, fuses and reads the passages (on the embedded database's one
+      // connection statements side by side would only wait for each other).
+      const vector = hybrid ? await this.#queryVector(text, options) : null;
+      if (vector) method = "hybrid";
+      rows = await passagesOf(
+        vector ? sql`${fts}, vec as (${vectorRanking(vector)}), ${fusedBoth}` : sql`${fts},
+            fused as (
+              select id, 1.0 / (${RRF_K} + r) as score, r as text_rank,
+                null::bigint as vector_rank
+              from fts
+            )`,
+      );
+    }
     const budget = options.maxChars ?? this.settings.maxChars;
     const passages: Passage[] = [];
     let used = 0;
@@ -265,7 +310,7 @@ export class KnowledgeSearch {
         vectorRank: r.vector_rank ?? undefined,
       });
     }
-    return { passages, method: vector ? "hybrid" : "fulltext" };
+    return { passages, method };
   }
 
   /**
@@ -276,7 +321,7 @@ export class KnowledgeSearch {
   async #queryVector(
     text: string,
     options: SearchOptions,
-  ): Promise<{ literal: string; type: "vector" | "halfvec" } | null> {
+  ): Promise<QueryVector | null> {
     if (!this.embeddings) return null;
     const { model, dimensions } = this.embeddings.config;
     const fits = (state: VectorState | null | undefined) =>

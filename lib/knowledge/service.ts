@@ -45,7 +45,7 @@ export function createKnowledge(
   config: Pick<Config, "embedding" | "llm">,
   settings: KnowledgeSettings,
   sql: Sql,
-  options: { pageUrlOf?: PageUrlOf } = {},
+  options: { pageUrlOf?: PageUrlOf; sideBySide?: boolean } = {},
 ): KnowledgeService {
   const store = new KnowledgeStore(sql, settings.language);
   const embedding = resolveEmbeddings(config.embedding, config.llm);
@@ -53,7 +53,9 @@ export function createKnowledge(
   const embeddings = embedding
     ? new EmbeddingClient(embedding, { maxRetries: 1, backoffMs: 200, timeoutMs: 10_000 })
     : null;
-  const search = new KnowledgeSearch(store, settings, embeddings);
+  const search = new KnowledgeSearch(store, settings, embeddings, {
+    sideBySide: options.sideBySide,
+  });
   return {
     settings,
     store,
