@@ -547,7 +547,11 @@ async function phaseTtft(s: Stack, who: Visitor) {
     }
     if ((i + 1) % 50 === 0) progress(`  ${i + 1}/${total}`);
   }
-  // The same at 10 concurrent conversations (closed loop, one thread each): the issue's target.
+  // The same at 10 concurrent conversations (closed loop, one thread each), with answers paced as
+  // in the streaming phase (16 deltas 25 ms apart, first after 50 ms), as issue 16 measured it:
+  // with the 40 ms answers above, 10 conversations would ask for about 200 turns/s, which is the
+  // app's saturation, and time to first token would measure queueing.
+  await configureFake(s, { tokens: MODE.tokens, intervalMs: MODE.intervalMs, firstDelayMs: 50 });
   const c = TARGETS.ttftConcurrency;
   const turns = Math.ceil(MODE.ttftSamples / c);
   const own = await newVisitors(s, c);
@@ -1081,9 +1085,11 @@ function markdown(r: Results): string {
     ] as const
   ) {
     add(
-      `| ${cc.conversations} concurrent conversations: ${label} (${x.n} turns) | ${ms(x.p50)} | ${
-        ms(x.p90)
-      } | ${ms(x.p99)} | ${added ? ms(added[0]) : "—"} | ${added ? ms(added[1]) : "—"} |`,
+      `| ${cc.conversations} concurrent conversations (16 deltas 25 ms apart, first after 50 ms): ${label} (${x.n} turns) | ${
+        ms(x.p50)
+      } | ${ms(x.p90)} | ${ms(x.p99)} | ${added ? ms(added[0]) : "—"} | ${
+        added ? ms(added[1]) : "—"
+      } |`,
     );
   }
 
