@@ -46,7 +46,9 @@ async function main() {
       },
     });
     const store = new KnowledgeStore(sql);
-    const search = new KnowledgeSearch(store, DEFAULT_KNOWLEDGE_SETTINGS, localEmbeddings);
+    const search = new KnowledgeSearch(store, DEFAULT_KNOWLEDGE_SETTINGS, localEmbeddings, {
+      sideBySide: Boolean(url), // as the app: side by side on a server, one statement embedded
+    });
     const methods = ingest.vectors ? ["fulltext", "hybrid"] as const : ["fulltext"] as const;
     const times = await timeSearches(search, QUERIES, [...methods]);
     const recall = await plantedRecall(sql, search, QUERIES, [...methods]);

@@ -137,7 +137,10 @@ export async function phaseKnowledge(
       },
     });
     const store = new KnowledgeStore(db.sql);
-    const search = new KnowledgeSearch(store, DEFAULT_KNOWLEDGE_SETTINGS, localEmbeddings);
+    // As the app searches on a server (lib/services.ts): the two rankings side by side.
+    const search = new KnowledgeSearch(store, DEFAULT_KNOWLEDGE_SETTINGS, localEmbeddings, {
+      sideBySide: true,
+    });
     const methods = ingest.vectors ? ["fulltext", "hybrid"] as const : ["fulltext"] as const;
     s.progress(`  timing ${mode.searches} searches per method (${methods.join(", ")})`);
     const times = await timeSearches(search, mode.searches, [...methods]);
