@@ -21,8 +21,12 @@ export function routeMatcher(manifest: Manifest): (url: URL) => string {
       // Hono's `:rest{.+}` is URLPattern's `:rest(.+)`.
       matcher: new URLPattern({ pathname: pattern.replace(/\{\.\+\}/g, "(.+)") }),
     }));
+  // Patterns without parameters match exactly their own path: one lookup, not a URLPattern test
+  // per pattern until one matches (each request pays this, for its log line and metrics).
+  const exact = new Set(patterns.map((p) => p.pattern).filter((p) => /^[\w/.~-]*$/.test(p)));
   return (url) => {
     if (url.pathname.startsWith(CLIENT_PREFIX)) return "static";
+    if (exact.has(url.pathname)) return url.pathname;
     for (const { pattern, matcher } of patterns) {
       if (matcher.test({ pathname: url.pathname })) return pattern;
     }
