@@ -566,18 +566,9 @@ async function phaseTtft(s: Stack, who: Visitor) {
     ),
   };
   errors += pools.direct.errors + pools.relay.errors + pools.app.errors;
-  const cd = summarize(pools.direct.firstDeltas);
-  const cr = summarize(pools.relay.firstDeltas);
-  const ca = summarize(pools.app.firstDeltas);
   const concurrent = {
     conversations: c,
-    direct: cd,
-    relay: cr,
-    app: ca,
-    addedP50: ca.p50 - cd.p50,
-    addedP99: ca.p99 - cd.p99,
-    relayAddedP50: cr.p50 - cd.p50,
-    relayAddedP99: cr.p99 - cd.p99,
+    ...addedOverDirect(pools.direct.firstDeltas, pools.relay.firstDeltas, pools.app.firstDeltas),
   };
   // One database round trip from a Deno process with postgres.js, for scale: the app makes two
   // in a row before it asks the model ([rate limit ‖ thread], [user message ‖ history]).
@@ -587,9 +578,6 @@ async function phaseTtft(s: Stack, who: Visitor) {
     await s.sql`select 1 as one`;
     roundTrips.push(performance.now() - t0);
   }
-  const sd = summarize(direct);
-  const sr = summarize(relay);
-  const sa = summarize(app);
   return {
     dbRoundTrip: summarize(roundTrips.slice(20)),
     // The app's first frame is the saved user message: auth, rate limit, thread lookup and insert
@@ -597,15 +585,25 @@ async function phaseTtft(s: Stack, who: Visitor) {
     appUserMessage: summarize(appFirstFrame),
     appModelPart: summarize(app.map((x, i) => x - appFirstFrame[i])),
     samples: { direct, relay, app },
-    direct: sd,
-    relay: sr,
-    app: sa,
-    addedP50: sa.p50 - sd.p50,
-    addedP99: sa.p99 - sd.p99,
-    relayAddedP50: sr.p50 - sd.p50,
-    relayAddedP99: sr.p99 - sd.p99,
+    ...addedOverDirect(direct, relay, app),
     concurrent,
     errors,
+  };
+}
+
+/** First-delta times of the fake called directly, the relay and the app, and what each adds. */
+function addedOverDirect(direct: number[], relay: number[], app: number[]) {
+  const d = summarize(direct);
+  const r = summarize(relay);
+  const a = summarize(app);
+  return {
+    direct: d,
+    relay: r,
+    app: a,
+    addedP50: a.p50 - d.p50,
+    addedP99: a.p99 - d.p99,
+    relayAddedP50: r.p50 - d.p50,
+    relayAddedP99: r.p99 - d.p99,
   };
 }
 
@@ -912,7 +910,6 @@ function evaluate(r: Omit<Results, "targets" | "summary">) {
   const midScaled = mid === TARGETS.throughputAt ? "" : ` (quick: ${mid})`;
   const tt = r.ttft.concurrent;
   const mb = (mib: number) => mib * 1.048576;
-  const workers = APP_WORKERS;
   const targets = [
     {
       name:
@@ -956,10 +953,10 @@ function evaluate(r: Omit<Results, "targets" | "summary">) {
     {
       name:
         `resident memory: ≤ ${TARGETS.idleMbPerWorker} MB idle per worker, ≤ ${TARGETS.peakMbAt200} MB for the app at ${TARGETS.throughputAt}${midScaled}`,
-      value: `idle ${fmt(mb(r.idleRssMiB) / workers, 0)} MB per worker (${workers} worker${
-        workers === 1 ? "" : "s"
+      value: `idle ${fmt(mb(r.idleRssMiB) / APP_WORKERS, 0)} MB per worker (${APP_WORKERS} worker${
+        APP_WORKERS === 1 ? "" : "s"
       }, ${fmt(mb(r.idleRssMiB), 0)} MB); peak ${fmt(mb(appMid.meters.app.peakRssMiB), 0)} MB`,
-      met: mb(r.idleRssMiB) / workers <= TARGETS.idleMbPerWorker &&
+      met: mb(r.idleRssMiB) / APP_WORKERS <= TARGETS.idleMbPerWorker &&
         mb(appMid.meters.app.peakRssMiB) <= TARGETS.peakMbAt200,
     },
     {
@@ -1085,7 +1082,7 @@ function markdown(r: Results): string {
     ] as const
   ) {
     add(
-      `| ${cc.conversations} concurrent conversations (16 deltas 25 ms apart, first after 50 ms): ${label} (${x.n} turns) | ${
+      `| ${cc.conversations} concurrent conversations (${MODE.tokens} deltas ${MODE.intervalMs} ms apart, first after 50 ms): ${label} (${x.n} turns) | ${
         ms(x.p50)
       } | ${ms(x.p90)} | ${ms(x.p99)} | ${added ? ms(added[0]) : "—"} | ${
         added ? ms(added[1]) : "—"
@@ -1252,14 +1249,14 @@ async function main(): Promise<void> {
   const windows: { name: string; from: number; to: number }[] = [];
   let mark = Date.now();
   const ttft = await phaseTtft(s, visitor);
-  // The app after its warm-up and the sequential turns, with nothing in flight.
-  await sleep(1000);
-  const idleRssMiB = memoryKiB(s.app.pid).rss / 1024;
   windows.push({
-    name: "time-to-first-token phase (sequential turns)",
+    name: "time-to-first-token phase (one turn at a time, then 10 concurrent)",
     from: mark,
     to: Date.now(),
   });
+  // The app after its warm-up and the first-token turns, with nothing in flight.
+  await sleep(1000);
+  const idleRssMiB = memoryKiB(s.app.pid).rss / 1024;
   perPhase.ttft = loadAverage();
   let embedded: Awaited<ReturnType<typeof phaseEmbedded>> | string;
   try {

@@ -46,171 +46,168 @@ const bouncerIgnore = !SERVER_URL
   ? PGBOUNCER_MISSING_REASON
   : undefined;
 
-Deno.test({
-  name: `PgBouncer transaction mode - migrations, a conversation and concurrent turns${
-    bouncerIgnore ? ` (ignored: ${bouncerIgnore})` : ""
-  }`,
-  ignore: !!bouncerIgnore,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  async fn() {
-    const db = await emptyDatabase("postgres");
-    const name = new URL(db.url).pathname.slice(1);
-    // Fewer server connections than the app opens: statements of one client connection run on
-    // whichever server connection is free, as on a real pooler.
-    const bouncer = await startPgBouncer(SERVER_URL!, 3);
-    const model = await startFakeOpenAI({
-      defaultTurn: () => ({ text: "pooled answer here", chunkDelayMs: 20 }),
+/** A test through PgBouncer, ignored (with the reason) without a server or PgBouncer. */
+function bouncerTest(name: string, fn: () => Promise<void>): void {
+  Deno.test({
+    name: `PgBouncer transaction mode - ${name}${
+      bouncerIgnore ? ` (ignored: ${bouncerIgnore})` : ""
+    }`,
+    ignore: !!bouncerIgnore,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn,
+  });
+}
+
+bouncerTest("migrations, a conversation and concurrent turns", async () => {
+  const db = await emptyDatabase("postgres");
+  const name = new URL(db.url).pathname.slice(1);
+  // Fewer server connections than the app opens: statements of one client connection run on
+  // whichever server connection is free, as on a real pooler.
+  const bouncer = await startPgBouncer(SERVER_URL!, 3);
+  const model = await startFakeOpenAI({
+    defaultTurn: () => ({ text: "pooled answer here", chunkDelayMs: 20 }),
+  });
+  const env = { ...NO_LIMITS, OPENAI_BASE_URL: model.baseUrl, OPENAI_API_KEY: "sk-test" };
+  try {
+    // Without the flag the app's start-up settings are refused by PgBouncer.
+    const refused = spawnMain({ env: { ...env, DATABASE_URL: bouncer.url(name) } });
+    equal(await within(refused.exited, "the refused start exited", 60_000), 1, refused.output());
+    ok(
+      refused.output().includes(
+        "cannot start: the database refused: unsupported startup parameter: plan_cache_mode",
+      ),
+      refused.output(),
+    );
+
+    const main = spawnMain({
+      env: {
+        ...env,
+        DATABASE_URL: `${bouncer.url(name)}?pgbouncer=true`,
+        DATABASE_POOL_SIZE: "8",
+      },
     });
-    const env = { ...NO_LIMITS, OPENAI_BASE_URL: model.baseUrl, OPENAI_API_KEY: "sk-test" };
     try {
-      // Without the flag the app's start-up settings are refused by PgBouncer.
-      const refused = spawnMain({ env: { ...env, DATABASE_URL: bouncer.url(name) } });
-      equal(await within(refused.exited, "the refused start exited", 60_000), 1, refused.output());
+      const url = await main.listening;
+      ok(main.output().includes("migrations applied"), main.output());
+      const files = (await readMigrations(MIGRATIONS_DIR)).map((m) => m.name);
+      const applied = await db.sql`select name from schema_migrations order by name`;
+      deepEqual(applied.map((r) => r.name), files);
+
+      // A conversation: two turns on one thread, then read back.
+      const first = await post(url, createRequest("hello through the pooler"));
+      const events = parseSse(first.bytes);
+      const created = events.find((e) => e.type === "thread.created") as {
+        thread: { id: string };
+      };
+      ok(created, "thread.created");
       ok(
-        refused.output().includes(
-          "cannot start: the database refused: unsupported startup parameter: plan_cache_mode",
-        ),
-        refused.output(),
+        events.some((e) => e.type === "thread.item.done" && e.item.type === "assistant_message"),
       );
+      const second = await post(url, addMessageRequest(created.thread.id, "again"), first.cookie);
+      ok(parseSse(second.bytes).some((e) => e.type === "thread.item.done"));
+      const read = await post(url, {
+        type: "threads.get_by_id",
+        params: { thread_id: created.thread.id },
+      }, first.cookie);
+      const items = JSON.parse(new TextDecoder().decode(read.bytes)).items.data as {
+        type: string;
+      }[];
+      deepEqual(items.map((i) => i.type), [
+        "user_message",
+        "assistant_message",
+        "user_message",
+        "assistant_message",
+      ]);
 
-      const main = spawnMain({
-        env: {
-          ...env,
-          DATABASE_URL: `${bouncer.url(name)}?pgbouncer=true`,
-          DATABASE_POOL_SIZE: "8",
-        },
-      });
-      try {
-        const url = await main.listening;
-        ok(main.output().includes("migrations applied"), main.output());
-        const files = (await readMigrations(MIGRATIONS_DIR)).map((m) => m.name);
-        const applied = await db.sql`select name from schema_migrations order by name`;
-        deepEqual(applied.map((r) => r.name), files);
-
-        // A conversation: two turns on one thread, then read back.
-        const first = await post(url, createRequest("hello through the pooler"));
-        const events = parseSse(first.bytes);
-        const created = events.find((e) => e.type === "thread.created") as {
-          thread: { id: string };
-        };
-        ok(created, "thread.created");
+      // Concurrent turns from eight visitors at once, over three server connections.
+      const turns = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => post(url, createRequest(`visitor ${i}`))),
+      );
+      for (const turn of turns) {
+        equal(turn.res.status, 200);
         ok(
-          events.some((e) => e.type === "thread.item.done" && e.item.type === "assistant_message"),
+          parseSse(turn.bytes).some((e) =>
+            e.type === "thread.item.done" && e.item.type === "assistant_message"
+          ),
         );
-        const second = await post(url, addMessageRequest(created.thread.id, "again"), first.cookie);
-        ok(parseSse(second.bytes).some((e) => e.type === "thread.item.done"));
-        const read = await post(url, {
-          type: "threads.get_by_id",
-          params: { thread_id: created.thread.id },
-        }, first.cookie);
-        const items = JSON.parse(new TextDecoder().decode(read.bytes)).items.data as {
-          type: string;
-        }[];
-        deepEqual(items.map((i) => i.type), [
-          "user_message",
-          "assistant_message",
-          "user_message",
-          "assistant_message",
-        ]);
-
-        // Concurrent turns from eight visitors at once, over three server connections.
-        const turns = await Promise.all(
-          Array.from({ length: 8 }, (_, i) => post(url, createRequest(`visitor ${i}`))),
-        );
-        for (const turn of turns) {
-          equal(turn.res.status, 200);
-          ok(
-            parseSse(turn.bytes).some((e) =>
-              e.type === "thread.item.done" && e.item.type === "assistant_message"
-            ),
-          );
-        }
-        const [{ count }] = await db.sql`
-          select count(*)::int as count from thread_items where type = 'assistant_message'`;
-        equal(count, 10);
-      } finally {
-        equal(await main.stop(), 0, main.output());
       }
+      const [{ count }] = await db.sql`
+          select count(*)::int as count from thread_items where type = 'assistant_message'`;
+      equal(count, 10);
     } finally {
-      await model.close();
-      await bouncer.stop();
-      await db.close();
+      equal(await main.stop(), 0, main.output());
     }
-  },
+  } finally {
+    await model.close();
+    await bouncer.stop();
+    await db.close();
+  }
 });
 
-Deno.test({
-  name: `PgBouncer transaction mode - hundreds of concurrent statements are all answered${
-    bouncerIgnore ? ` (ignored: ${bouncerIgnore})` : ""
-  }`,
-  ignore: !!bouncerIgnore,
-  sanitizeOps: false,
-  sanitizeResources: false,
-  async fn() {
-    // postgres.js pipelines statements on a busy connection. Behind PgBouncer 1.18 in
-    // transaction mode, a statement without parameters (`select exists (…)`) followed on the
-    // same connection by one with parameters (sent unprepared: Parse, Describe, Flush) lost the
-    // second: PgBouncer hands the server connection back to its pool when the first one ends,
-    // and drops the describe's answer ("got packet '1' from server when not linked"). The app
-    // waited for it forever. Behind a pooler the app must not pipeline.
-    const db = await emptyDatabase("postgres");
-    const name = new URL(db.url).pathname.slice(1);
-    const bouncer = await startPgBouncer(SERVER_URL!, 2);
-    const app = await openDatabase(
-      loadConfig({
-        DATA_DIR: "/nonexistent",
-        DATABASE_URL: `${bouncer.url(name)}?pgbouncer=true`,
-        DATABASE_POOL_SIZE: "4",
-      }, "development"),
-    );
-    try {
-      for (let round = 0; round < 5; round++) {
-        const answers = await within(
-          Promise.all(
-            Array.from(
-              { length: 200 },
-              (_, i) => i % 2 ? app.sql`select ${i}::int as i` : app.sql`select -1 as i`,
-            ),
+bouncerTest("hundreds of concurrent statements are all answered", async () => {
+  // postgres.js pipelines statements on a busy connection. Behind PgBouncer 1.18 in
+  // transaction mode, a statement without parameters (`select exists (…)`) followed on the
+  // same connection by one with parameters (sent unprepared: Parse, Describe, Flush) lost the
+  // second: PgBouncer hands the server connection back to its pool when the first one ends,
+  // and drops the describe's answer ("got packet '1' from server when not linked"). The app
+  // waited for it forever. Behind a pooler the app must not pipeline.
+  const db = await emptyDatabase("postgres");
+  const name = new URL(db.url).pathname.slice(1);
+  const bouncer = await startPgBouncer(SERVER_URL!, 2);
+  const app = await openDatabase(
+    loadConfig({
+      DATA_DIR: "/nonexistent",
+      DATABASE_URL: `${bouncer.url(name)}?pgbouncer=true`,
+      DATABASE_POOL_SIZE: "4",
+    }, "development"),
+  );
+  try {
+    for (let round = 0; round < 5; round++) {
+      const answers = await within(
+        Promise.all(
+          Array.from(
+            { length: 200 },
+            (_, i) => i % 2 ? app.sql`select ${i}::int as i` : app.sql`select -1 as i`,
           ),
-          `round ${round}: every one of 200 concurrent statements answered`,
-          60_000,
-        );
-        deepEqual(
-          answers.map((rows) => rows[0].i),
-          Array.from({ length: 200 }, (_, i) => i % 2 ? i : -1),
-        );
-      }
-      // Transactions still work there (postgres.js's own `begin` cannot): all or nothing, and
-      // beside plain statements.
-      await app.sql`create table pooled (n int not null)`;
-      await rejects(
-        app.sql.begin(async (tx) => {
-          await tx`insert into pooled values (1)`;
-          throw new Error("changed my mind");
-        }),
-        /changed my mind/,
-      );
-      await within(
-        Promise.all(Array.from({ length: 20 }, (_, i) =>
-          i % 2
-            ? app.sql.begin(async (tx) => {
-              await tx`insert into pooled values (${i})`;
-              await tx`insert into pooled values (${-i})`;
-            })
-            : app.sql`select count(*) from pooled`)),
-        "concurrent transactions and statements answered",
+        ),
+        `round ${round}: every one of 200 concurrent statements answered`,
         60_000,
       );
-      const [{ sum, count }] = await app.sql`
-        select coalesce(sum(n), 0)::int as sum, count(*)::int as count from pooled`;
-      deepEqual({ sum, count }, { sum: 0, count: 20 }, "the rolled-back row is not there");
-    } finally {
-      await app.close();
-      await bouncer.stop();
-      await db.close();
+      deepEqual(
+        answers.map((rows) => rows[0].i),
+        Array.from({ length: 200 }, (_, i) => i % 2 ? i : -1),
+      );
     }
-  },
+    // Transactions still work there (postgres.js's own `begin` cannot): all or nothing, and
+    // beside plain statements.
+    await app.sql`create table pooled (n int not null)`;
+    await rejects(
+      app.sql.begin(async (tx) => {
+        await tx`insert into pooled values (1)`;
+        throw new Error("changed my mind");
+      }),
+      /changed my mind/,
+    );
+    await within(
+      Promise.all(Array.from({ length: 20 }, (_, i) =>
+        i % 2
+          ? app.sql.begin(async (tx) => {
+            await tx`insert into pooled values (${i})`;
+            await tx`insert into pooled values (${-i})`;
+          })
+          : app.sql`select count(*) from pooled`)),
+      "concurrent transactions and statements answered",
+      60_000,
+    );
+    const [{ sum, count }] = await app.sql`
+        select coalesce(sum(n), 0)::int as sum, count(*)::int as count from pooled`;
+    deepEqual({ sum, count }, { sum: 0, count: 20 }, "the rolled-back row is not there");
+  } finally {
+    await app.close();
+    await bouncer.stop();
+    await db.close();
+  }
 });
 
 Deno.test({
